@@ -10,8 +10,25 @@
 
 namespace dsdn {
 
+namespace {
+
+failure<start_errc> failure_of(start_errc code, std::string message) {
+  return failure<start_errc>{code, std::move(message)};
+}
+
+}  // namespace
+
 result<std::unique_ptr<coordinator>, start_errc> coordinator::start(caf::actor_system& sys,
                                                                     coordinator_config cfg) {
+  auto c = open(sys, std::move(cfg));
+  if (!c) return c;
+  auto ok = c.value()->rebuild_and_accept();
+  if (!ok) return ok.error();
+  return c;
+}
+
+result<std::unique_ptr<coordinator>, start_errc> coordinator::open(caf::actor_system& sys,
+                                                                   coordinator_config cfg) {
   core::crypto_init();
   std::unique_ptr<coordinator> c(new coordinator);
   c->sys_ = &sys;
@@ -39,6 +56,7 @@ result<std::unique_ptr<coordinator>, start_errc> coordinator::start(caf::actor_s
       return {start_errc::da, db.error().message};
     backend = std::move(db).value();
   }
+  c->da_kind_ = backend->kind();
   log().info("coordinator_starting data_dir={} da={} publisher={} epoch={}", c->dir_->path(),
              backend->kind(), core::to_hex(c->publisher_id_), c->epoch_);
 
@@ -52,7 +70,12 @@ result<std::unique_ptr<coordinator>, start_errc> coordinator::start(caf::actor_s
   c->publisher_ = spawn_event_publisher(sys, std::move(cfg.publisher), c->da_, c->consumer_);
   c->registry_ = spawn_registry(sys, c->sm_, c->publisher_);
   c->rebuilder_ = spawn_state_rebuilder(sys, c->da_, c->consumer_, c->sm_, c->publisher_id_);
+  return c;
+}
 
+result<bool, start_errc> coordinator::rebuild_and_accept() {
+  auto* c = this;
+  auto& sys = *sys_;
   // Replay DA; only then may the publisher write, in an epoch above anything DA has seen
   // from us (the epoch file could be older than DA, e.g. a restored backup).
   caf::scoped_actor self{sys};
@@ -63,13 +86,13 @@ result<std::unique_ptr<coordinator>, start_errc> coordinator::start(caf::actor_s
   caf::anon_send_exit(c->rebuilder_, caf::exit_reason::user_shutdown);
   if (!failure.empty()) {
     c->stop();
-    return {start_errc::rebuild, "rebuild failed: " + failure};
+    return failure_of(start_errc::rebuild, "rebuild failed: " + failure);
   }
   if (c->rebuild_.own_cursor.epoch >= c->epoch_) {
     auto bumped = c->dir_->next_epoch(c->rebuild_.own_cursor.epoch + 1);
     if (!bumped) {
       c->stop();
-      return {start_errc::data_dir, bumped.error().message};
+      return failure_of(start_errc::data_dir, bumped.error().message);
     }
     log().warn("epoch_behind_da stored_epoch={} da_epoch={} new_epoch={}", c->epoch_,
                c->rebuild_.own_cursor.epoch, bumped.value());
@@ -80,7 +103,7 @@ result<std::unique_ptr<coordinator>, start_errc> coordinator::start(caf::actor_s
   log().info("coordinator_ready data_dir={} publisher={} epoch={} applied_height={} checksum={}",
              c->dir_->path(), core::to_hex(c->publisher_id_), c->epoch_,
              c->rebuild_.status.applied_height, c->rebuild_.status.checksum_hex);
-  return c;
+  return true;
 }
 
 coordinator::~coordinator() {

@@ -33,8 +33,16 @@ enum class start_errc : uint8_t { data_dir = 1, da, rebuild };
 
 class coordinator {
  public:
-  /// Opens, rebuilds and starts everything; blocks until the coordinator accepts writes.
-  /// Call from a non-actor thread (main, a test).
+  /// Opens the data dir and the DA and spawns every actor; writes are refused (not_ready)
+  /// until rebuild_and_accept() completes, reads already work. Call from a non-actor thread.
+  static result<std::unique_ptr<coordinator>, start_errc> open(caf::actor_system& sys,
+                                                               coordinator_config cfg);
+
+  /// Replays DA into the state machine, then lets the publisher accept writes in an epoch
+  /// above anything DA holds from us. Blocks; call once, from a non-actor thread.
+  result<bool, start_errc> rebuild_and_accept();
+
+  /// open() + rebuild_and_accept().
   static result<std::unique_ptr<coordinator>, start_errc> start(caf::actor_system& sys,
                                                                 coordinator_config cfg);
   ~coordinator();
@@ -52,6 +60,8 @@ class coordinator {
   uint64_t epoch() const { return epoch_; }
   const rebuild_report& rebuild() const { return rebuild_; }
   const std::string& data_dir_path() const { return dir_->path(); }
+  /// "memory", "sqlite", ...
+  const std::string& da_kind() const { return da_kind_; }
 
  private:
   coordinator() = default;
@@ -60,6 +70,7 @@ class coordinator {
   core::public_key publisher_id_{};
   uint64_t epoch_ = 0;
   rebuild_report rebuild_;
+  std::string da_kind_;
   da_actor da_;
   state_machine_actor sm_;
   da_consumer_actor consumer_;

@@ -110,6 +110,19 @@ struct consumer_status {
   uint64_t read_errors = 0;
 };
 
+/// Counters of one DA layer, for /da/metrics and /metrics.
+struct da_metrics {
+  std::string layer;  // "memory", "sqlite", ...
+  uint64_t post_count = 0;
+  uint64_t get_count = 0;
+  uint64_t error_count = 0;
+  uint64_t health_check_count = 0;
+  uint64_t retry_count = 0;
+  uint64_t bytes_posted = 0;
+  uint64_t avg_post_latency_us = 0;
+  uint64_t avg_get_latency_us = 0;
+};
+
 /// Progress of the event publisher.
 struct publisher_status {
   bool accepting = false;
@@ -159,6 +172,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(dsdn::state_status)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(dsdn::rebuild_report)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(dsdn::consumer_status)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(dsdn::publisher_status)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(dsdn::da_metrics)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(dsdn::node_list)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(dsdn::id_list)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(dsdn::blob_list)
@@ -193,6 +207,7 @@ CAF_ADD_ATOM(dsdn, dsdn::atom, wake, "wake")
 CAF_ADD_ATOM(dsdn, dsdn::atom, sync, "sync")
 CAF_ADD_ATOM(dsdn, dsdn::atom, rebuild, "rebuild")
 CAF_ADD_ATOM(dsdn, dsdn::atom, retry, "retry")
+CAF_ADD_ATOM(dsdn, dsdn::atom, health, "health")
 CAF_END_TYPE_ID_BLOCK(dsdn)
 
 namespace dsdn {
@@ -204,7 +219,11 @@ using da_actor = caf::typed_actor<
     // Blobs in heights [from, to], at most `max_blobs` but never splitting a height.
     caf::replies_to<atom::read, uint64_t, uint64_t, uint64_t>::with<stored_blob_list>,
     // The highest height holding blobs (0 when empty).
-    caf::replies_to<atom::head>::with<uint64_t>>;
+    caf::replies_to<atom::head>::with<uint64_t>,
+    // Liveness probe of the backend (true when healthy).
+    caf::replies_to<atom::health>::with<bool>,
+    // Operation counters and latencies.
+    caf::replies_to<atom::status>::with<da_metrics>>;
 
 /// Owns the derived state (core::state_machine); applies blobs and answers queries.
 using state_machine_actor = caf::typed_actor<
