@@ -53,7 +53,7 @@ namespace {
 /// Requests in flight. Two full blobs (one being written, one filling up behind it) keep the
 /// publisher's one-blob-in-flight pipeline busy; a larger window only lengthens the queue, so
 /// by Little's law it raises latency (window / throughput) without raising throughput.
-constexpr size_t window = 4096;
+static const size_t window = getenv("W") ? std::strtoul(getenv("W"), nullptr, 10) : 4096;
 
 core::event node_event(uint64_t i) {
   char id[32];
