@@ -671,9 +671,9 @@ struct state_machine::impl {
     return out;
   }
 
-  // replica_added (heal == false) and replica_healed (heal == true).
-  event_outcome decide_replica(std::string_view hash, std::string_view node_id, bool heal,
-                               plan& p) const {
+  // replica_added and replica_healed: the node holds the replica, so it is a holder and not
+  // missing afterwards. A no-op when that is already so.
+  event_outcome decide_replica(std::string_view hash, std::string_view node_id, plan& p) const {
     if (auto f = check_object_hash(hash))
       return invalid(std::move(*f));
     if (auto f = check_node_id(node_id))
@@ -685,16 +685,16 @@ struct state_machine::impl {
     const uint32_t* ids = ids_of(r);
     bool holder = find_id(ids, 0, r.n_rep, p.node) != npos;
     bool missing = find_id(ids, r.n_rep, r.n_rep + r.n_miss, p.node) != npos;
-    p.noop = holder && (!heal || !missing);
+    p.noop = holder && !missing;
     return out;
   }
 
   event_outcome decide(const replica_added& e, plan& p) const {
-    return decide_replica(e.hash, e.node_id, false, p);
+    return decide_replica(e.hash, e.node_id, p);
   }
 
   event_outcome decide(const replica_healed& e, plan& p) const {
-    return decide_replica(e.hash, e.node_id, true, p);
+    return decide_replica(e.hash, e.node_id, p);
   }
 
   event_outcome decide(const replica_marked_missing& e, plan& p) const {
@@ -777,9 +777,12 @@ struct state_machine::impl {
     objects.destroy(p.object);
   }
 
-  void mutate(const replica_added&, const plan& p) { objects.add_replica(p.object, p.node); }
+  void mutate(const replica_added&, const plan& p) { hold_replica(p); }
 
-  void mutate(const replica_healed&, const plan& p) {
+  void mutate(const replica_healed&, const plan& p) { hold_replica(p); }
+
+  /// Makes p.node a holder of p.object (appended when new) and clears its missing mark.
+  void hold_replica(const plan& p) {
     const object_rec& r = objects[p.object];
     if (find_id(ids_of(r), 0, r.n_rep, p.node) == npos)
       objects.add_replica(p.object, p.node);

@@ -366,16 +366,13 @@ TEST_CASE("replica_marked_missing and replica_healed") {
   h.rejected(replica_healed{"cd", "n2"}, reject_reason::not_found, "hash");
   h.rejected(replica_healed{"ab", "ghost"}, reject_reason::not_found, "node_id");
 
-  // replica_added does not clear a missing mark; replica_healed does, even when the node is
-  // already a replica again.
+  // replica_added clears a missing mark too: a node that holds the replica is not missing.
   h.changes(replica_added{"ab", "n1"});
   o = h.sm.object("ab");
   CHECK(o->replicas == strs({"n3", "n2", "n1"}));
-  CHECK(o->missing == strs({"n1"}));
-  h.changes(replica_healed{"ab", "n1"});
-  o = h.sm.object("ab");
-  CHECK(o->replicas == strs({"n3", "n2", "n1"}));
   CHECK(o->missing.empty());
+  h.noop(replica_healed{"ab", "n1"});
+  h.noop(replica_added{"ab", "n1"});
   // A healed node that was never a replica becomes one.
   h.ok(object_registered{"cd", 1});
   h.changes(replica_healed{"cd", "n2"});
@@ -862,8 +859,14 @@ TEST_CASE("randomized: agrees with a simple model") {
       } else if (auto* r = std::get_if<replica_added>(&ev)) {
         auto it = model.find(r->hash);
         ok = it != model.end() && model_nodes[r->node_id];
-        if (ok && find(it->second.replicas, r->node_id) == it->second.replicas.end())
-          it->second.replicas.push_back(r->node_id);
+        if (ok) {
+          auto& o = it->second;
+          if (find(o.replicas, r->node_id) == o.replicas.end())
+            o.replicas.push_back(r->node_id);
+          auto m = find(o.missing, r->node_id);
+          if (m != o.missing.end())
+            o.missing.erase(m);
+        }
       } else if (auto* r = std::get_if<replica_marked_missing>(&ev)) {
         auto it = model.find(r->hash);
         ok = it != model.end();

@@ -59,7 +59,7 @@ struct object_removed {
   std::string hash;
 };
 
-/// A registered node now holds a replica of a registered object.
+/// A registered node now holds a replica of a registered object (and is no longer missing).
 struct replica_added {
   std::string hash;
   std::string node_id;
