@@ -13,11 +13,22 @@ namespace {
 
 constexpr uint32_t no_node = std::numeric_limits<uint32_t>::max();
 
+// SHA-256 fetched from the default provider once: with EVP_sha256() every EVP_Digest call looks
+// the algorithm up again (OpenSSL 3), which costs more than hashing a 64-byte key. Held for
+// the life of the process.
+const EVP_MD* sha256_md() {
+  static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  if (md == nullptr) {
+    throw std::runtime_error("placement: SHA-256 unavailable");
+  }
+  return md;
+}
+
 // First 8 bytes of SHA-256, little-endian: identical on every platform and toolchain.
 uint64_t hash64(std::string_view s) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  if (EVP_Digest(s.data(), s.size(), md, &len, EVP_sha256(), nullptr) != 1 || len < 8) {
+  if (EVP_Digest(s.data(), s.size(), md, &len, sha256_md(), nullptr) != 1 || len < 8) {
     throw std::runtime_error("placement: SHA-256 failed");
   }
   uint64_t h = 0;

@@ -8,6 +8,7 @@
 #include <random>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "dsdn/core/placement.hpp"
@@ -283,5 +284,30 @@ TEST_CASE("placement: removing a node moves only the keys it held") {
         REQUIRE(after.place(key(k), rf) == old_set);
       }
     }
+  }
+}
+
+TEST_CASE("placement: concurrent lookups from several threads agree with a serial run") {
+  // The SHA-256 digest object is fetched once per process and shared by every thread.
+  const placement_index idx(make_nodes(40, 6));
+  constexpr size_t keys = 2000;
+  std::vector<std::vector<std::string>> serial(keys);
+  for (size_t k = 0; k < keys; ++k) {
+    serial[k] = idx.place(key(k), 4);
+  }
+  std::vector<size_t> mismatches(4, 0);
+  std::vector<std::thread> threads;
+  for (size_t t = 0; t < mismatches.size(); ++t) {
+    threads.emplace_back([&, t] {
+      for (size_t k = 0; k < keys; ++k) {
+        mismatches[t] += idx.place(key(k), 4) != serial[k];
+      }
+    });
+  }
+  for (auto& th : threads) {
+    th.join();
+  }
+  for (size_t m : mismatches) {
+    CHECK(m == 0);
   }
 }
