@@ -26,8 +26,11 @@ struct server_config {
   std::string api_token;           // when set, state-changing requests need Bearer auth
   size_t body_limit = 2 * 1024 * 1024;
   size_t header_limit = 16 * 1024;
-  std::chrono::milliseconds read_timeout{30000};    // idle keep-alive / slow clients
+  std::chrono::milliseconds read_timeout{30000};     // idle keep-alive / slow clients
   std::chrono::milliseconds request_timeout{60000};  // actor round trips
+  std::chrono::milliseconds write_timeout{30000};    // a client that does not read its answer
+  std::chrono::milliseconds health_timeout{5000};    // the DA liveness probe behind /health
+  std::chrono::milliseconds shutdown_grace{5000};    // stop(): in-flight requests may finish
 };
 
 enum class server_errc : uint8_t { resolve = 1, bind };
