@@ -9,61 +9,35 @@
 #include <type_traits>
 #include <utility>
 
+#include "sqlite_util.hpp"
+
 namespace dsdn::da {
 namespace {
 
-struct db_closer {
-  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
-};
-struct stmt_finalizer {
-  void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
-};
-using db_ptr = std::unique_ptr<sqlite3, db_closer>;
-using stmt_ptr = std::unique_ptr<sqlite3_stmt, stmt_finalizer>;
+using sqlite::max_sql_int;
+using sqlite::stmt_guard;
+using sqlite::stmt_ptr;
 using opt_failure = std::optional<failure<outbox_errc>>;
-
-// Resets a cached statement when a call ends, so it never keeps a read open or a stale binding.
-class stmt_guard {
- public:
-  explicit stmt_guard(sqlite3_stmt* s) : s_(s) {}
-  ~stmt_guard() {
-    sqlite3_reset(s_);
-    sqlite3_clear_bindings(s_);
-  }
-  stmt_guard(const stmt_guard&) = delete;
-  stmt_guard& operator=(const stmt_guard&) = delete;
-
- private:
-  sqlite3_stmt* s_;
-};
-
-constexpr uint64_t max_sql_int = static_cast<uint64_t>(INT64_MAX);
 
 // The columns every read returns, in this order; column 10 is the blob or its length.
 #define DSDN_OUTBOX_COLS                                                                         \
   "id, publisher, epoch, sequence, commitment, layer, layer_height, stored_at_ms, retry_count, " \
   "last_error"
 
-constexpr const char* schema_sql =
-    "CREATE TABLE meta(key TEXT PRIMARY KEY, value);"
+const sqlite::schema outbox_schema{
+    "an outbox database", "outbox",
     // AUTOINCREMENT: an id is never reused, also not after the newest entry was removed.
     "CREATE TABLE outbox(id INTEGER PRIMARY KEY AUTOINCREMENT, publisher BLOB NOT NULL,"
     " epoch INTEGER NOT NULL, sequence INTEGER NOT NULL, blob BLOB NOT NULL,"
     " commitment BLOB NOT NULL, layer TEXT NOT NULL, layer_height INTEGER NOT NULL,"
     " stored_at_ms INTEGER NOT NULL, retry_count INTEGER NOT NULL, last_error TEXT,"
-    " UNIQUE(publisher, epoch, sequence));";
+    " UNIQUE(publisher, epoch, sequence));",
+    outbox_schema_version};
 
-outbox_errc classify(int rc) {
-  switch (rc & 0xff) {
-    case SQLITE_NOTADB:
-    case SQLITE_CORRUPT:
-      return outbox_errc::corrupt;
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-      return outbox_errc::locked;
-    default:
-      return outbox_errc::io_error;
-  }
+failure<outbox_errc> lift(sqlite::error e) {
+  return sqlite::convert(std::move(e),
+                         sqlite::code_map<outbox_errc>{outbox_errc::io_error, outbox_errc::corrupt,
+                                                       outbox_errc::locked});
 }
 
 std::string short_hex(const core::public_key& k) {
@@ -95,184 +69,60 @@ std::optional<holding_layer> holding_layer_from_string(std::string_view s) {
 }
 
 struct outbox::impl {
+  impl(std::string p, outbox_limits l)
+      : path(std::move(p)), limits(l), db("outbox " + path + ": ", "outbox") {}
+
   std::string path;
   outbox_limits limits;
   mutable std::mutex mutex;
   size_t count = 0;
   uint64_t total_bytes = 0;
   // Declared before the statements so it is closed after they are finalized.
-  db_ptr db;
-  stmt_ptr begin, commit, rollback_stmt, newest_of, insert, peek, peek_publisher, list, publishers,
-      attempt, remove, oldest;
-
-  std::string prefix() const { return "outbox " + path + ": "; }
+  sqlite::database db;
+  stmt_ptr newest_of, insert, peek, peek_publisher, list, publishers, attempt, remove, oldest;
 
   failure<outbox_errc> fail_rc(int rc, const std::string& what) const {
-    std::string msg = prefix() + what + ": " + sqlite3_errmsg(db.get());
-    if (classify(rc) == outbox_errc::locked) {
-      msg +=
-          " (the outbox is held by another connection or process: it is opened with "
-          "locking_mode=EXCLUSIVE and only one opener is allowed)";
-    }
-    return failure<outbox_errc>{classify(rc), std::move(msg)};
+    return lift(db.fail_rc(rc, what));
   }
   failure<outbox_errc> fail(outbox_errc code, const std::string& what) const {
-    return failure<outbox_errc>{code, prefix() + what};
-  }
-
-  opt_failure exec(const char* sql, const std::string& what) {
-    const int rc = sqlite3_exec(db.get(), sql, nullptr, nullptr, nullptr);
-    return rc == SQLITE_OK ? std::nullopt : opt_failure(fail_rc(rc, what));
-  }
-
-  opt_failure prepare(const char* sql, stmt_ptr& out) {
-    sqlite3_stmt* raw = nullptr;
-    const int rc = sqlite3_prepare_v3(db.get(), sql, -1, SQLITE_PREPARE_PERSISTENT, &raw, nullptr);
-    out.reset(raw);
-    return rc == SQLITE_OK ? std::nullopt : opt_failure(fail_rc(rc, std::string("prepare ") + sql));
-  }
-
-  opt_failure step_done(sqlite3_stmt* s, const std::string& what) {
-    stmt_guard guard(s);
-    const int rc = sqlite3_step(s);
-    return rc == SQLITE_DONE ? std::nullopt : opt_failure(fail_rc(rc, what));
-  }
-
-  void rollback() {
-    if (!sqlite3_get_autocommit(db.get())) {
-      stmt_guard guard(rollback_stmt.get());
-      sqlite3_step(rollback_stmt.get());
-    }
-  }
-
-  // One-shot query returning a single row of integers into `out` (up to 2 columns).
-  opt_failure query_ints(const char* sql, sqlite3_int64* out, int n, bool& has_row) {
-    sqlite3_stmt* raw = nullptr;
-    int rc = sqlite3_prepare_v2(db.get(), sql, -1, &raw, nullptr);
-    stmt_ptr s(raw);
-    if (rc == SQLITE_OK) {
-      rc = sqlite3_step(s.get());
-    }
-    has_row = rc == SQLITE_ROW;
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-      return fail_rc(rc, std::string("run ") + sql);
-    }
-    for (int i = 0; has_row && i < n; ++i) {
-      if (sqlite3_column_type(s.get(), i) != SQLITE_INTEGER &&
-          sqlite3_column_type(s.get(), i) != SQLITE_NULL) {
-        return fail(outbox_errc::corrupt, std::string("non-integer result of ") + sql);
-      }
-      out[i] = sqlite3_column_int64(s.get(), i);
-    }
-    return std::nullopt;
-  }
-
-  // Creates the schema in an empty database, otherwise checks that it is ours and current.
-  opt_failure check_schema() {
-    sqlite3_int64 v[2] = {0, 0};
-    bool row = false;
-    if (auto e = query_ints("SELECT count(*), sum(name IN ('meta', 'outbox')) FROM sqlite_master "
-                            "WHERE type = 'table'",
-                            v, 2, row)) {
-      return e;
-    }
-    if (v[0] == 0) {
-      const std::string create = std::string(schema_sql) +
-                                 "INSERT INTO meta(key, value) VALUES('schema_version', " +
-                                 std::to_string(outbox_schema_version) + ");";
-      return exec(create.c_str(), "create the schema");
-    }
-    if (v[1] != 2) {
-      return fail(outbox_errc::corrupt, "not an outbox database (tables meta and outbox missing)");
-    }
-    if (auto e = query_ints("SELECT value FROM meta WHERE key = 'schema_version'", v, 1, row)) {
-      return e;
-    }
-    if (!row) {
-      return fail(outbox_errc::corrupt, "no schema_version in table meta");
-    }
-    if (v[0] != outbox_schema_version) {
-      return fail(outbox_errc::corrupt, "schema version " + std::to_string(v[0]) +
-                                            " is not the version this build reads (" +
-                                            std::to_string(outbox_schema_version) +
-                                            "); it was written by an incompatible build");
-    }
-    return std::nullopt;
+    return failure<outbox_errc>{code, db.prefix() + what};
   }
 
   opt_failure init() {
-    sqlite3_extended_result_codes(db.get(), 1);
-    sqlite3_busy_timeout(db.get(), 0);  // fail fast instead of waiting on another opener
-    // EXCLUSIVE before WAL: the lock is kept once taken, and WAL then needs no shared memory.
-    if (auto e = exec("PRAGMA locking_mode=EXCLUSIVE", "set locking_mode=EXCLUSIVE")) {
-      return e;
+    if (auto e = db.open(path, outbox_schema)) {
+      return lift(std::move(*e));
     }
-    {
-      sqlite3_stmt* raw = nullptr;
-      int rc = sqlite3_prepare_v2(db.get(), "PRAGMA journal_mode=WAL", -1, &raw, nullptr);
-      stmt_ptr s(raw);
-      if (rc == SQLITE_OK) {
-        rc = sqlite3_step(s.get());
-      }
-      if (rc != SQLITE_ROW) {
-        return fail_rc(rc, "cannot open the database");
-      }
-      const auto* mode = reinterpret_cast<const char*>(sqlite3_column_text(s.get(), 0));
-      if (mode == nullptr || std::strcmp(mode, "wal") != 0) {
-        return fail(outbox_errc::io_error,
-                    std::string("journal_mode=WAL refused (journal mode is ") +
-                        (mode ? mode : "unknown") + ")");
-      }
+    const char* totals = "SELECT count(*), coalesce(sum(length(blob)), 0) FROM outbox";
+    stmt_ptr s;
+    const int rc = db.step_once(totals, s);
+    if (rc != SQLITE_ROW) {
+      return fail_rc(rc, std::string("run ") + totals);
     }
-    if (auto e = exec("PRAGMA synchronous=FULL", "set synchronous=FULL")) {
-      return e;
-    }
-    if (auto e = exec("BEGIN IMMEDIATE", "begin the schema transaction")) {
-      return e;
-    }
-    if (auto e = check_schema()) {
-      exec("ROLLBACK", "roll back the schema transaction");
-      return e;
-    }
-    if (auto e = exec("COMMIT", "commit the schema transaction")) {
-      return e;
-    }
-    sqlite3_int64 v[2] = {0, 0};
-    bool row = false;
-    if (auto e =
-            query_ints("SELECT count(*), coalesce(sum(length(blob)), 0) FROM outbox", v, 2, row)) {
-      return e;
-    }
-    count = static_cast<size_t>(v[0]);
-    total_bytes = static_cast<uint64_t>(v[1]);
-    const std::pair<const char*, stmt_ptr*> stmts[] = {
-        {"BEGIN IMMEDIATE", &begin},
-        {"COMMIT", &commit},
-        {"ROLLBACK", &rollback_stmt},
-        {"SELECT epoch, sequence FROM outbox WHERE publisher = ?1 "
-         "ORDER BY epoch DESC, sequence DESC LIMIT 1",
-         &newest_of},
-        {"INSERT INTO outbox(publisher, epoch, sequence, blob, commitment, layer, layer_height,"
-         " stored_at_ms, retry_count, last_error) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, NULL)",
-         &insert},
-        {"SELECT " DSDN_OUTBOX_COLS ", blob FROM outbox ORDER BY id LIMIT ?1", &peek},
-        // Within a publisher, (epoch, sequence) order is id order (append enforces it), and
-        // this order follows the unique index.
-        {"SELECT " DSDN_OUTBOX_COLS ", blob FROM outbox WHERE publisher = ?1 "
-         "ORDER BY epoch, sequence LIMIT ?2",
-         &peek_publisher},
-        {"SELECT " DSDN_OUTBOX_COLS ", length(blob) FROM outbox ORDER BY id LIMIT ?1", &list},
-        {"SELECT publisher FROM outbox GROUP BY publisher ORDER BY min(id)", &publishers},
-        {"UPDATE outbox SET retry_count = retry_count + 1, last_error = ?2 WHERE id = ?1 "
-         "RETURNING retry_count",
-         &attempt},
-        {"DELETE FROM outbox WHERE id = ?1 RETURNING length(blob)", &remove},
-        {"SELECT stored_at_ms FROM outbox ORDER BY id LIMIT 1", &oldest},
-    };
-    for (const auto& [sql, out] : stmts) {
-      if (auto e = prepare(sql, *out)) {
-        return e;
-      }
+    count = static_cast<size_t>(sqlite3_column_int64(s.get(), 0));
+    total_bytes = static_cast<uint64_t>(sqlite3_column_int64(s.get(), 1));
+    if (auto e = db.prepare({
+            {"SELECT epoch, sequence FROM outbox WHERE publisher = ?1 "
+             "ORDER BY epoch DESC, sequence DESC LIMIT 1",
+             &newest_of},
+            {"INSERT INTO outbox(publisher, epoch, sequence, blob, commitment, layer, layer_height,"
+             " stored_at_ms, retry_count, last_error) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0,"
+             " NULL)",
+             &insert},
+            {"SELECT " DSDN_OUTBOX_COLS ", blob FROM outbox ORDER BY id LIMIT ?1", &peek},
+            // Within a publisher, (epoch, sequence) order is id order (append enforces it), and
+            // this order follows the unique index.
+            {"SELECT " DSDN_OUTBOX_COLS ", blob FROM outbox WHERE publisher = ?1 "
+             "ORDER BY epoch, sequence LIMIT ?2",
+             &peek_publisher},
+            {"SELECT " DSDN_OUTBOX_COLS ", length(blob) FROM outbox ORDER BY id LIMIT ?1", &list},
+            {"SELECT publisher FROM outbox GROUP BY publisher ORDER BY min(id)", &publishers},
+            {"UPDATE outbox SET retry_count = retry_count + 1, last_error = ?2 WHERE id = ?1 "
+             "RETURNING retry_count",
+             &attempt},
+            {"DELETE FROM outbox WHERE id = ?1 RETURNING length(blob)", &remove},
+            {"SELECT stored_at_ms FROM outbox ORDER BY id LIMIT 1", &oldest},
+        })) {
+      return lift(std::move(*e));
     }
     return std::nullopt;
   }
@@ -370,18 +220,7 @@ outbox& outbox::operator=(outbox&&) noexcept = default;
 outbox::~outbox() = default;
 
 outbox_result<outbox> outbox::open(const std::string& path, outbox_limits limits) {
-  auto p = std::make_unique<impl>();
-  p->path = path;
-  p->limits = limits;
-  sqlite3* raw = nullptr;
-  const int rc =
-      sqlite3_open_v2(path.c_str(), &raw,
-                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
-  p->db.reset(raw);
-  if (rc != SQLITE_OK) {
-    return failure<outbox_errc>{classify(rc), p->prefix() + "cannot open: " +
-                                                  (raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc))};
-  }
+  auto p = std::make_unique<impl>(path, limits);
   if (auto e = p->init()) {
     return *e;
   }
@@ -413,8 +252,8 @@ outbox_result<uint64_t> outbox::append(const outbox_item& item) {
                                          " of " + std::to_string(item.blob.size()) +
                                          " bytes refused");
   }
-  if (auto e = d.step_done(d.begin.get(), "begin the append transaction")) {
-    return *e;
+  if (auto e = d.db.begin("begin the append transaction")) {
+    return lift(std::move(*e));
   }
   {
     sqlite3_stmt* s = d.newest_of.get();
@@ -425,7 +264,7 @@ outbox_result<uint64_t> outbox::append(const outbox_item& item) {
       const auto e = static_cast<uint64_t>(sqlite3_column_int64(s, 0));
       const auto q = static_cast<uint64_t>(sqlite3_column_int64(s, 1));
       if (std::make_pair(item.epoch, item.sequence) <= std::make_pair(e, q)) {
-        d.rollback();
+        d.db.rollback();
         const bool dup = item.epoch == e && item.sequence == q;
         return d.fail(
             dup ? outbox_errc::duplicate : outbox_errc::out_of_order,
@@ -435,7 +274,7 @@ outbox_result<uint64_t> outbox::append(const outbox_item& item) {
       }
     } else if (rc != SQLITE_DONE) {
       auto err = d.fail_rc(rc, "read the publisher's newest entry");
-      d.rollback();
+      d.db.rollback();
       return err;
     }
   }
@@ -453,14 +292,14 @@ outbox_result<uint64_t> outbox::append(const outbox_item& item) {
     const int rc = sqlite3_step(s);
     if (rc != SQLITE_DONE) {
       auto err = d.fail_rc(rc, "insert " + what);
-      d.rollback();
+      d.db.rollback();
       return err;
     }
   }
   const auto id = static_cast<uint64_t>(sqlite3_last_insert_rowid(d.db.get()));
-  if (auto e = d.step_done(d.commit.get(), "commit the append of " + what)) {
-    d.rollback();
-    return *e;
+  if (auto e = d.db.commit("commit the append of " + what)) {
+    d.db.rollback();
+    return lift(std::move(*e));
   }
   d.count += 1;
   d.total_bytes += item.blob.size();
@@ -484,8 +323,8 @@ outbox_result<std::vector<outbox_entry>> outbox::peek_for_publisher(
 outbox_result<size_t> outbox::remove_many(const std::vector<uint64_t>& ids) {
   impl& d = *impl_;
   std::lock_guard<std::mutex> lock(d.mutex);
-  if (auto e = d.step_done(d.begin.get(), "begin the remove transaction")) {
-    return *e;
+  if (auto e = d.db.begin("begin the remove transaction")) {
+    return lift(std::move(*e));
   }
   size_t removed = 0;
   uint64_t bytes = 0;
@@ -494,16 +333,15 @@ outbox_result<size_t> outbox::remove_many(const std::vector<uint64_t>& ids) {
     sqlite3_bind_int64(d.remove.get(), 1, static_cast<sqlite3_int64>(std::min(id, max_sql_int)));
     auto r = d.step_int(d.remove.get(), "remove entry " + std::to_string(id));
     if (!r.ok()) {
-      d.rollback();
+      d.db.rollback();
       return r.error();
     }
     removed += r.value() ? 1 : 0;
     bytes += static_cast<uint64_t>(r.value().value_or(0));
   }
-  if (auto e = d.step_done(d.commit.get(),
-                           "commit the removal of " + std::to_string(removed) + " entries")) {
-    d.rollback();
-    return *e;
+  if (auto e = d.db.commit("commit the removal of " + std::to_string(removed) + " entries")) {
+    d.db.rollback();
+    return lift(std::move(*e));
   }
   d.count -= std::min(removed, d.count);
   d.total_bytes -= std::min(bytes, d.total_bytes);

@@ -13,35 +13,14 @@
 #include <vector>
 
 #include "dsdn/core/crypto.hpp"
+#include "sqlite_util.hpp"
 
 namespace dsdn::da {
 namespace {
 
-struct db_closer {
-  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
-};
-struct stmt_finalizer {
-  void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
-};
-using db_ptr = std::unique_ptr<sqlite3, db_closer>;
-using stmt_ptr = std::unique_ptr<sqlite3_stmt, stmt_finalizer>;
-
-// Resets a cached statement when a call ends, so it never keeps a read open or a stale binding.
-class stmt_guard {
- public:
-  explicit stmt_guard(sqlite3_stmt* s) : s_(s) {}
-  ~stmt_guard() {
-    sqlite3_reset(s_);
-    sqlite3_clear_bindings(s_);
-  }
-  stmt_guard(const stmt_guard&) = delete;
-  stmt_guard& operator=(const stmt_guard&) = delete;
-
- private:
-  sqlite3_stmt* s_;
-};
-
-constexpr uint64_t max_sql_int = static_cast<uint64_t>(INT64_MAX);
+using sqlite::max_sql_int;
+using sqlite::stmt_guard;
+using sqlite::stmt_ptr;
 
 // Heights are bounded by `to` and at most `?3` blobs, but a height is never split: the upper
 // bound is the height just below the one holding row number max_blobs + 1, unless that is the
@@ -55,85 +34,39 @@ constexpr const char* range_sql =
     "           (SELECT min(height) FROM blobs WHERE height BETWEEN ?1 AND ?2) AS f)) "
     "ORDER BY height, idx";
 
-da_errc classify(int rc) {
-  switch (rc & 0xff) {
-    case SQLITE_NOTADB:
-    case SQLITE_CORRUPT:
-      return da_errc::corrupt;
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-      return da_errc::unavailable;
-    default:
-      return da_errc::io_error;
-  }
+const sqlite::schema da_schema{
+    "a DA database", "blobs",
+    "CREATE TABLE blobs(height INTEGER, idx INTEGER, data BLOB, commitment BLOB,"
+    " PRIMARY KEY(height, idx)) WITHOUT ROWID;",
+    sqlite_da_schema_version};
+
+failure<da_errc> lift(sqlite::error e) {
+  return sqlite::convert(
+      std::move(e),
+      sqlite::code_map<da_errc>{da_errc::io_error, da_errc::corrupt, da_errc::unavailable});
 }
 
 class sqlite_da final : public da_backend {
  public:
-  sqlite_da(std::string path, db_ptr db) : path_(std::move(path)), db_(std::move(db)) {}
+  explicit sqlite_da(const std::string& path) : db_("sqlite DA " + path + ": ", "database") {}
 
-  // Everything open_sqlite_da does after sqlite3_open: pragmas, schema, head, statements.
-  std::optional<failure<da_errc>> init() {
-    sqlite3_extended_result_codes(db_.get(), 1);
-    // Fail fast instead of waiting on a lock another connection holds.
-    sqlite3_busy_timeout(db_.get(), 0);
-    // EXCLUSIVE before WAL: the lock is kept once taken, and WAL then needs no shared memory.
-    if (auto err = exec("PRAGMA locking_mode=EXCLUSIVE", "set locking_mode=EXCLUSIVE")) {
-      return err;
-    }
-    {
-      sqlite3_stmt* raw = nullptr;
-      int rc = sqlite3_prepare_v2(db_.get(), "PRAGMA journal_mode=WAL", -1, &raw, nullptr);
-      stmt_ptr s(raw);
-      if (rc == SQLITE_OK) {
-        rc = sqlite3_step(s.get());
-      }
-      if (rc != SQLITE_ROW) {
-        return fail_rc(rc, "cannot open the database");
-      }
-      const auto* mode = reinterpret_cast<const char*>(sqlite3_column_text(s.get(), 0));
-      if (mode == nullptr || std::strcmp(mode, "wal") != 0) {
-        return failure<da_errc>{da_errc::io_error,
-                                prefix() + "journal_mode=WAL refused (journal mode is " +
-                                    (mode ? mode : "unknown") + ")"};
-      }
-    }
-    if (auto err = exec("PRAGMA synchronous=FULL", "set synchronous=FULL")) {
-      return err;
-    }
-    if (auto err = exec("BEGIN IMMEDIATE", "begin the schema transaction")) {
-      return err;
-    }
-    auto err = check_schema();
-    if (err) {
-      exec("ROLLBACK", "roll back the schema transaction");
-      return err;
-    }
-    if (auto e = exec("COMMIT", "commit the schema transaction")) {
-      return e;
+  // Opens the database at `path`, then reads the head and prepares the statements.
+  std::optional<failure<da_errc>> init(const std::string& path) {
+    if (auto e = db_.open(path, da_schema)) {
+      return lift(std::move(*e));
     }
     if (auto e = load_head()) {
       return e;
     }
-    if (auto e = prepare("INSERT INTO blobs(height, idx, data, commitment) VALUES(?1, ?2, ?3, ?4)",
-                         insert_)) {
-      return e;
+    if (auto e = db_.prepare({
+            {"INSERT INTO blobs(height, idx, data, commitment) VALUES(?1, ?2, ?3, ?4)", &insert_},
+            {"SELECT height, idx, data, commitment FROM blobs WHERE height = ?1 ORDER BY idx",
+             &get_all_},
+            {range_sql, &get_range_},
+        })) {
+      return lift(std::move(*e));
     }
-    if (auto e = prepare("SELECT height, idx, data, commitment FROM blobs WHERE height = ?1 "
-                         "ORDER BY idx",
-                         get_all_)) {
-      return e;
-    }
-    if (auto e = prepare(range_sql, get_range_)) {
-      return e;
-    }
-    if (auto e = prepare("BEGIN IMMEDIATE", begin_)) {
-      return e;
-    }
-    if (auto e = prepare("COMMIT", commit_)) {
-      return e;
-    }
-    return prepare("ROLLBACK", rollback_);
+    return std::nullopt;
   }
 
   const char* kind() const override { return "sqlite"; }
@@ -149,8 +82,8 @@ class sqlite_da final : public da_backend {
     }
     std::lock_guard<std::mutex> lock(mutex_);
     const uint64_t height = head_ + 1;
-    if (auto err = step_done(begin_.get(), "begin the submit transaction")) {
-      return *err;
+    if (auto err = db_.begin("begin the submit transaction")) {
+      return lift(std::move(*err));
     }
     for (size_t i = 0; i < blobs.size(); ++i) {
       sqlite3_stmt* s = insert_.get();
@@ -164,13 +97,13 @@ class sqlite_da final : public da_backend {
       if (rc != SQLITE_DONE) {
         auto err = fail_rc(
             rc, "insert blob " + std::to_string(i) + " at height " + std::to_string(height));
-        rollback();
+        db_.rollback();
         return err;
       }
     }
-    if (auto err = step_done(commit_.get(), "commit the submit transaction")) {
-      rollback();
-      return *err;
+    if (auto err = db_.commit("commit the submit transaction")) {
+      db_.rollback();
+      return lift(std::move(*err));
     }
     head_ = height;
     receipt.height = height;
@@ -220,146 +153,15 @@ class sqlite_da final : public da_backend {
   bool healthy() override { return true; }
 
  private:
-  std::string prefix() const { return "sqlite DA " + path_ + ": "; }
+  const std::string& prefix() const { return db_.prefix(); }
 
   failure<da_errc> fail_rc(int rc, const std::string& what) const {
-    std::string msg = prefix() + what + ": " + sqlite3_errmsg(db_.get());
-    if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED) {
-      msg +=
-          " (the database is held by another connection or process: it is opened with "
-          "locking_mode=EXCLUSIVE and only one opener is allowed)";
-    }
-    return failure<da_errc>{classify(rc), std::move(msg)};
-  }
-
-  std::optional<failure<da_errc>> exec(const char* sql, const std::string& what) {
-    const int rc = sqlite3_exec(db_.get(), sql, nullptr, nullptr, nullptr);
-    if (rc != SQLITE_OK) {
-      return fail_rc(rc, what);
-    }
-    return std::nullopt;
-  }
-
-  std::optional<failure<da_errc>> prepare(const char* sql, stmt_ptr& out) {
-    sqlite3_stmt* raw = nullptr;
-    const int rc = sqlite3_prepare_v3(db_.get(), sql, -1, SQLITE_PREPARE_PERSISTENT, &raw, nullptr);
-    out.reset(raw);
-    if (rc != SQLITE_OK) {
-      return fail_rc(rc, std::string("prepare `") + sql + "`");
-    }
-    return std::nullopt;
-  }
-
-  std::optional<failure<da_errc>> step_done(sqlite3_stmt* s, const std::string& what) {
-    stmt_guard guard(s);
-    const int rc = sqlite3_step(s);
-    if (rc != SQLITE_DONE) {
-      return fail_rc(rc, what);
-    }
-    return std::nullopt;
-  }
-
-  void rollback() {
-    if (!sqlite3_get_autocommit(db_.get())) {
-      stmt_guard guard(rollback_.get());
-      sqlite3_step(rollback_.get());
-    }
-  }
-
-  bool table_exists(const char* name, std::optional<failure<da_errc>>& err) {
-    sqlite3_stmt* raw = nullptr;
-    int rc = sqlite3_prepare_v2(db_.get(),
-                                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1",
-                                -1, &raw, nullptr);
-    stmt_ptr s(raw);
-    if (rc != SQLITE_OK) {
-      err = fail_rc(rc, "read the schema");
-      return false;
-    }
-    sqlite3_bind_text(s.get(), 1, name, -1, SQLITE_STATIC);
-    rc = sqlite3_step(s.get());
-    if (rc == SQLITE_ROW) {
-      return true;
-    }
-    if (rc != SQLITE_DONE) {
-      err = fail_rc(rc, "read the schema");
-    }
-    return false;
-  }
-
-  // Runs inside the open transaction: creates the schema in an empty database, otherwise
-  // checks that it is ours and of this build's version.
-  std::optional<failure<da_errc>> check_schema() {
-    std::optional<failure<da_errc>> err;
-    const bool has_meta = table_exists("meta", err);
-    if (err) {
-      return err;
-    }
-    const bool has_blobs = table_exists("blobs", err);
-    if (err) {
-      return err;
-    }
-    if (!has_meta && !has_blobs) {
-      sqlite3_stmt* raw = nullptr;
-      int rc =
-          sqlite3_prepare_v2(db_.get(), "SELECT count(*) FROM sqlite_master", -1, &raw, nullptr);
-      stmt_ptr s(raw);
-      if (rc == SQLITE_OK) {
-        rc = sqlite3_step(s.get());
-      }
-      if (rc != SQLITE_ROW) {
-        return fail_rc(rc, "read the schema");
-      }
-      if (sqlite3_column_int64(s.get(), 0) != 0) {
-        return failure<da_errc>{da_errc::corrupt,
-                                prefix() + "not a DA database (it holds other tables)"};
-      }
-      const std::string create =
-          "CREATE TABLE meta(key TEXT PRIMARY KEY, value);"
-          "CREATE TABLE blobs(height INTEGER, idx INTEGER, data BLOB, commitment BLOB,"
-          " PRIMARY KEY(height, idx)) WITHOUT ROWID;"
-          "INSERT INTO meta(key, value) VALUES('schema_version', " +
-          std::to_string(sqlite_da_schema_version) + ");";
-      return exec(create.c_str(), "create the schema");
-    }
-    if (!has_meta || !has_blobs) {
-      return failure<da_errc>{da_errc::corrupt, prefix() + "not a DA database (missing the " +
-                                                    (has_meta ? "blobs" : "meta") + " table)"};
-    }
-    sqlite3_stmt* raw = nullptr;
-    int rc = sqlite3_prepare_v2(db_.get(), "SELECT value FROM meta WHERE key = 'schema_version'",
-                                -1, &raw, nullptr);
-    stmt_ptr s(raw);
-    if (rc == SQLITE_OK) {
-      rc = sqlite3_step(s.get());
-    }
-    if (rc == SQLITE_DONE) {
-      return failure<da_errc>{da_errc::corrupt, prefix() + "no schema_version in table meta"};
-    }
-    if (rc != SQLITE_ROW) {
-      return fail_rc(rc, "read schema_version");
-    }
-    if (sqlite3_column_type(s.get(), 0) != SQLITE_INTEGER) {
-      return failure<da_errc>{da_errc::corrupt, prefix() + "schema_version is not an integer"};
-    }
-    const sqlite3_int64 version = sqlite3_column_int64(s.get(), 0);
-    if (version != sqlite_da_schema_version) {
-      return failure<da_errc>{da_errc::corrupt, prefix() + "schema version " +
-                                                    std::to_string(version) +
-                                                    " is not the version this build reads (" +
-                                                    std::to_string(sqlite_da_schema_version) +
-                                                    "); it was written by an incompatible build"};
-    }
-    return std::nullopt;
+    return lift(db_.fail_rc(rc, what));
   }
 
   std::optional<failure<da_errc>> load_head() {
-    sqlite3_stmt* raw = nullptr;
-    int rc = sqlite3_prepare_v2(db_.get(), "SELECT max(height) FROM blobs", -1, &raw, nullptr);
-    stmt_ptr s(raw);
-    if (rc == SQLITE_OK) {
-      rc = sqlite3_step(s.get());
-    }
+    stmt_ptr s;
+    const int rc = db_.step_once("SELECT max(height) FROM blobs", s);
     if (rc != SQLITE_ROW) {
       return fail_rc(rc, "read the head height");
     }
@@ -404,34 +206,20 @@ class sqlite_da final : public da_backend {
     return std::nullopt;
   }
 
-  std::string path_;
   std::mutex mutex_;
   uint64_t head_ = 0;
   // Declared before the statements so it is closed after they are finalized.
-  db_ptr db_;
+  sqlite::database db_;
   stmt_ptr insert_;
   stmt_ptr get_all_;
   stmt_ptr get_range_;
-  stmt_ptr begin_;
-  stmt_ptr commit_;
-  stmt_ptr rollback_;
 };
 
 }  // namespace
 
 da_result<std::unique_ptr<da_backend>> open_sqlite_da(const std::string& path) {
-  sqlite3* raw = nullptr;
-  const int rc =
-      sqlite3_open_v2(path.c_str(), &raw,
-                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
-  db_ptr db(raw);
-  if (rc != SQLITE_OK) {
-    std::string msg =
-        "sqlite DA " + path + ": cannot open: " + (raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc));
-    return failure<da_errc>{classify(rc), std::move(msg)};
-  }
-  auto backend = std::make_unique<sqlite_da>(path, std::move(db));
-  if (auto err = backend->init()) {
+  auto backend = std::make_unique<sqlite_da>(path);
+  if (auto err = backend->init(path)) {
     return *err;
   }
   return std::unique_ptr<da_backend>(std::move(backend));
