@@ -53,30 +53,17 @@ celestia_namespace filled(uint8_t fill, uint8_t last) {
   return from_bytes29(b);
 }
 
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
-
 bool all_hex_digits(std::string_view s) {
-  return std::all_of(s.begin(), s.end(), [](char c) { return hex_digit(c) >= 0; });
+  return s.find_first_not_of("0123456789abcdefABCDEF") == std::string_view::npos;
 }
 
 std::optional<std::vector<uint8_t>> hex_decode(std::string_view s) {
-  if (s.size() % 2 != 0 || !all_hex_digits(s)) {
+  if (s.size() % 2 != 0) {
     return std::nullopt;
   }
   std::vector<uint8_t> out(s.size() / 2);
-  for (size_t i = 0; i < out.size(); ++i) {
-    out[i] = static_cast<uint8_t>(hex_digit(s[2 * i]) << 4 | hex_digit(s[2 * i + 1]));
+  if (!core::from_hex(s, out.data(), out.size())) {
+    return std::nullopt;
   }
   return out;
 }

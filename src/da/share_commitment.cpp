@@ -310,19 +310,11 @@ commitment_result<commitment_bytes> share_commitment(const celestia_namespace& n
                                                      uint8_t share_version,
                                                      const signer_bytes* signer,
                                                      size_t subtree_root_threshold) {
-  if (auto err = check_blob(data, size, share_version, signer)) {
-    return *err;
-  }
-  if (subtree_root_threshold == 0) {
-    return fail(commitment_errc::bad_subtree_root_threshold,
-                "subtree root threshold must be positive");
-  }
-  const auto layout = layout_of(ns, data, size, share_version, signer);
-  core::sha256_hasher sha;
-  auto roots = subtree_roots(sha, layout, subtree_root_threshold);
+  auto roots = blob_subtree_roots(ns, data, size, share_version, signer, subtree_root_threshold);
   if (!roots) {
     return roots.error();
   }
+  core::sha256_hasher sha;
   std::vector<core::sha256_digest> leaves;
   leaves.reserve(roots.value().size());
   const uint8_t prefix = 0x00;

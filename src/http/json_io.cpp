@@ -45,6 +45,14 @@ const char* type_name(const json& j) {
   return j.type_name();
 }
 
+std::string missing_field(const char* key) {
+  return std::string("missing field '") + key + "'";
+}
+
+std::string invalid_type(const char* key, const char* expected, const json& v) {
+  return std::string("invalid type: '") + key + "' must be " + expected + ", got " + type_name(v);
+}
+
 }  // namespace
 
 std::string dump(const json& j) {
@@ -108,10 +116,9 @@ bool json_body::read_string(const char* key, std::string& out) {
     return false;
   const json* v = find(key);
   if (!v)
-    return fail(422, key, std::string("missing field '") + key + "'");
+    return fail(422, key, missing_field(key));
   if (!v->is_string())
-    return fail(422, key,
-                std::string("invalid type: '") + key + "' must be a string, got " + type_name(*v));
+    return fail(422, key, invalid_type(key, "a string", *v));
   out = v->get_ref<const std::string&>();
   return true;
 }
@@ -120,11 +127,8 @@ bool json_body::read_u64(const char* key, uint64_t& out, bool required) {
   if (!ok())
     return false;
   const json* v = find(key);
-  if (!v) {
-    if (required)
-      return fail(422, key, std::string("missing field '") + key + "'");
-    return true;
-  }
+  if (!v)  // missing or null: an error only when required
+    return required ? fail(422, key, missing_field(key)) : true;
   if (v->is_number_unsigned()) {
     out = v->get<uint64_t>();
     return true;
@@ -134,23 +138,17 @@ bool json_body::read_u64(const char* key, uint64_t& out, bool required) {
     return fail(422, key,
                 std::string("invalid value: '") + key +
                     "' must be an unsigned 64-bit integer, got " + dump(*v));
-  return fail(
-      422, key,
-      std::string("invalid type: '") + key + "' must be an unsigned integer, got " + type_name(*v));
+  return fail(422, key, invalid_type(key, "an unsigned integer", *v));
 }
 
 bool json_body::read_f64(const char* key, double& out, bool required) {
   if (!ok())
     return false;
   const json* v = find(key);
-  if (!v) {
-    if (required)
-      return fail(422, key, std::string("missing field '") + key + "'");
-    return true;
-  }
+  if (!v)  // missing or null: an error only when required
+    return required ? fail(422, key, missing_field(key)) : true;
   if (!v->is_number())
-    return fail(422, key,
-                std::string("invalid type: '") + key + "' must be a number, got " + type_name(*v));
+    return fail(422, key, invalid_type(key, "a number", *v));
   out = v->get<double>();
   return true;
 }

@@ -2,8 +2,9 @@
 // Internal to dsdn_multi: the file-system side of committee key material. A mode-checked read
 // (refuses non-regular files, files over 1 MiB and modes that give group/others access), a
 // no-overwrite durable write (temp file, fsync, link to the final name, the caller syncs the
-// directory), mkdir -p, and the shared failure/secret-wiping helpers. Failures are
-// committee_errc values with the messages committee_files.hpp's functions report.
+// directory), mkdir -p, and the shared failure/secret-wiping helpers. The POSIX work is
+// dsdn_io's (dsdn/io/posix_file.hpp); this maps its failures to committee_errc values with the
+// messages committee_files.hpp's functions report.
 
 #include <sys/types.h>
 
