@@ -16,9 +16,14 @@ cmake --build --preset default -j "$JOBS"
 step "unit, actor and system tests"
 ctest --preset default
 
-step "ASan+UBSan build: unit and actor tests"
+step "ASan+UBSan build: every test labelled 'sanitize' (unit, actor, http, cli)"
 cmake --preset asan
-cmake --build --preset asan -j "$JOBS" --target dsdn_unit_tests dsdn_actor_tests
+# Build exactly the test binaries ctest's asan preset will run (label "sanitize"): test
+# "<name>" runs dsdn_<name>_tests ("actors" runs dsdn_actor_tests).
+sanitize_targets=$(ctest --preset asan -N | sed -n 's/^ *Test *#[0-9]*: *//p' |
+  sed 's/^actors$/actor/; s/.*/dsdn_&_tests/' | tr '\n' ' ')
+echo "sanitize targets: $sanitize_targets"
+cmake --build --preset asan -j "$JOBS" --target $sanitize_targets
 ctest --preset asan
 
 step "fuzz: blob decoder for ${FUZZ_SECONDS}s"
