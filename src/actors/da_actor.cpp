@@ -51,7 +51,8 @@ da_actor::behavior_type da_layer(da_pointer self, std::shared_ptr<da::da_backend
                      blobs.size(), r.error().message);
           return to_error(r.error());
         }
-        for (auto& b : blobs) st.metrics.bytes_posted += b.size();
+        for (auto& b : blobs)
+          st.metrics.bytes_posted += b.size();
         return std::move(r).value();
       },
       [self](atom::read, uint64_t from, uint64_t to,
@@ -91,9 +92,9 @@ da_actor::behavior_type da_layer(da_pointer self, std::shared_ptr<da::da_backend
 
 }  // namespace
 
-da_actor spawn_da(caf::actor_system& sys, std::shared_ptr<da::da_backend> backend,
-                  bool detached) {
-  if (!detached) return sys.spawn(da_layer, std::move(backend));
+da_actor spawn_da(caf::actor_system& sys, std::shared_ptr<da::da_backend> backend, bool detached) {
+  if (!detached)
+    return sys.spawn(da_layer, std::move(backend));
   return sys.spawn<caf::detached>(da_layer, std::move(backend));
 }
 

@@ -20,11 +20,11 @@ struct url {
 
 enum class client_errc : uint8_t {
   bad_url = 1,
-  resolve,      // host name did not resolve
-  connect,      // refused / unreachable
-  timeout,      // the deadline passed
-  tls,          // handshake or certificate failure
-  io,           // read/write failure, malformed response
+  resolve,  // host name did not resolve
+  connect,  // refused / unreachable
+  timeout,  // the deadline passed
+  tls,      // handshake or certificate failure
+  io,       // read/write failure, malformed response
 };
 
 /// Parses `http[s]://host[:port][/path]`; trailing '/' trimmed; IPv6 as `[::1]`.
