@@ -1,11 +1,11 @@
-// `dsdn-coordinator serve`: opens the data dir, rebuilds state from DA, accepts writes, and on
-// SIGINT/SIGTERM flushes pending events before exiting.
+// `dsdn-coordinator serve`: validates the configuration, opens the data dir and the DA, starts
+// the HTTP API (so /ready answers 503 while state is rebuilt), rebuilds state from DA, accepts
+// writes, and on SIGINT/SIGTERM stops HTTP, flushes pending events and exits.
 
 #include <csignal>
 #include <memory>
 #include <string>
 #include <thread>
-#include <vector>
 
 #include <CLI/CLI.hpp>
 #include <caf/actor_system.hpp>
@@ -14,53 +14,77 @@
 #include "dsdn/actors/coordinator.hpp"
 #include "dsdn/actors/logging.hpp"
 #include "dsdn/cli/commands.hpp"
+#include "dsdn/cli/serve_options.hpp"
+#include "dsdn/http/server.hpp"
 
 namespace dsdn::cli {
 
 namespace {
 
-struct serve_options {
-  std::string data_dir = "./data";
-  bool mock_da = false;
-  std::vector<std::string> trusted_publishers;
-  std::string log_level = "info";
-  std::string log_format = "text";
-  unsigned scheduler_threads = 0;
-};
-
-/// Parses hex Ed25519 public keys; names the first bad entry.
-bool parse_keys(const std::vector<std::string>& in, std::vector<core::public_key>& out,
-                std::string& bad) {
-  for (auto& s : in) {
-    if (s.empty())
-      continue;
-    core::public_key k{};
-    if (!core::from_hex(s, k.data(), k.size())) {
-      bad = s;
-      return false;
-    }
-    out.push_back(k);
-  }
-  return true;
+std::string set_or_unset(const std::string& s) {
+  return s.empty() ? "unset" : "set";
 }
 
-int run_serve(const serve_options& opt) {
+std::string join(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v)
+    out += (out.empty() ? "" : ",") + s;
+  return out.empty() ? "-" : out;
+}
+
+void log_configuration(const cli_context& ctx, const serve_options& o, const serve_plan& plan,
+                       unsigned scheduler_threads) {
+  if (ctx.env.path.empty())
+    log().info("env_file_none (no --env-file, DSDN_ENV_FILE, ./.env.mainnet or ./.env)");
+  else
+    log().info("env_file_loaded path={} source={} applied={} kept_from_environment={}",
+               ctx.env.path, ctx.env.explicit_ ? "explicit" : "auto-detected", ctx.env.applied,
+               ctx.env.kept);
+  log().info(
+      "serve_config da={} data_dir={} host={} port={} http_threads={} scheduler_threads={} "
+      "api_token={} log_level={} log_format={} trusted_publishers={}",
+      plan.da_kind, o.data_dir, o.host, o.port, o.http_threads, scheduler_threads,
+      set_or_unset(o.api_token), o.log_level, o.log_format, o.trusted_publishers.size());
+  log().info(
+      "da_config network={} rpc_url={} namespace={} auth_token={} timeout_ms={} "
+      "max_connections={} idle_timeout_ms={} pooling={} retry_count={} retry_delay_ms={}",
+      o.da_network, o.da_rpc_url.empty() ? "-" : o.da_rpc_url,
+      o.da_namespace.empty() ? "-" : o.da_namespace, set_or_unset(o.da_auth_token), o.da_timeout_ms,
+      o.da_max_connections, o.da_idle_timeout_ms, o.da_enable_pooling, o.da_retry_count,
+      o.da_retry_delay_ms);
+  log().info(
+      "fallback_config enabled={} type={} quorum_validators={} quorum_threshold={} "
+      "quorum_signature_timeout_ms={} emergency_da_url={} reconcile_batch_size={} "
+      "reconcile_max_retries={} reconcile_retry_delay_ms={} reconcile_parallel={}",
+      o.enable_fallback, plan.fallback_type, join(o.quorum_validators), o.quorum_threshold,
+      o.quorum_signature_timeout_ms, o.emergency_da_url.empty() ? "-" : o.emergency_da_url,
+      o.reconcile_batch_size, o.reconcile_max_retries, o.reconcile_retry_delay_ms,
+      o.reconcile_parallel);
+  for (const auto& w : plan.warnings)
+    log().warn("{}", w);
+}
+
+std::string url_host(const std::string& host) {
+  return host.find(':') != std::string::npos ? "[" + host + "]" : host;
+}
+
+int run_serve(const cli_context& ctx, serve_options opt) {
+  if (opt.api_token.empty())
+    opt.api_token = ctx.client.api_token;  // `--api-token X serve` (the global flag)
   if (!configure_logging(opt.log_level, opt.log_format)) {
-    std::fprintf(stderr,
-                 "error: --log-level must be trace|debug|info|warn|error|critical|off "
-                 "and --log-format text|json\n");
-    return 2;
+    ctx.io.err << "Error: --log-level must be trace|debug|info|warn|error|critical|off and "
+                  "--log-format text|json\n";
+    return exit_usage;
   }
-  coordinator_config cfg;
-  cfg.data_dir = opt.data_dir;
-  cfg.mock_da = opt.mock_da;
-  std::string bad;
-  if (!parse_keys(opt.trusted_publishers, cfg.trusted_publishers, bad)) {
-    std::fprintf(stderr,
-                 "error: --trusted-publishers: '%s' is not a 64-hex-character Ed25519 key\n",
-                 bad.c_str());
-    return 2;
+  auto plan = plan_serve(opt);
+  if (!plan) {
+    ctx.io.err << "Configuration error: " << plan.error().message << "\n";
+    return plan.error().code == serve_config_errc::trusted_publishers ? exit_usage : exit_failure;
   }
+  unsigned scheduler_threads = opt.scheduler_threads
+                                   ? opt.scheduler_threads
+                                   : std::max(2u, std::thread::hardware_concurrency());
+  log_configuration(ctx, opt, plan.value(), scheduler_threads);
 
   // Block the stop signals before any thread exists, so every thread inherits the mask and
   // only sigwait below sees them.
@@ -72,52 +96,64 @@ int run_serve(const serve_options& opt) {
 
   caf::actor_system_config caf_cfg;
   configure_actor_system(caf_cfg);
-  auto threads = opt.scheduler_threads ? opt.scheduler_threads
-                                       : std::max(2u, std::thread::hardware_concurrency());
-  caf_cfg.set("scheduler.max-threads", static_cast<size_t>(threads));
+  caf_cfg.set("scheduler.max-threads", static_cast<size_t>(scheduler_threads));
   caf::actor_system sys{caf_cfg};
 
-  auto started = coordinator::start(sys, cfg);
-  if (!started) {
-    log().critical("start_failed error=\"{}\"", started.error().message);
-    return 1;
+  auto opened = coordinator::open(sys, plan->coordinator);
+  if (!opened) {
+    log().critical("start_failed error=\"{}\"", opened.error().message);
+    return exit_failure;
   }
-  auto node = std::move(started).value();
+  auto node = std::move(opened).value();
 
+  http::server_config http_cfg;
+  http_cfg.host = opt.host;
+  http_cfg.port = static_cast<uint16_t>(opt.port);
+  http_cfg.threads = opt.http_threads;
+  http_cfg.api_token = opt.api_token;
+  auto started = http::http_server::start(sys, *node, http_cfg);
+  if (!started) {
+    log().critical("http_start_failed host={} port={} error=\"{}\"", opt.host, opt.port,
+                   started.error().message);
+    node->stop();
+    return exit_failure;
+  }
+  // The server owns its io_context and must be gone before the actor system (declared above).
+  auto server = std::move(started).value();
+  log().info("serve_listening url=http://{}:{} (/ready answers 503 until the rebuild is done)",
+             url_host(opt.host), server->port());
+
+  auto rebuilt = node->rebuild_and_accept();
+  if (!rebuilt) {
+    log().critical("start_failed error=\"{}\"", rebuilt.error().message);
+    server->stop();
+    server.reset();
+    node->stop();
+    return exit_failure;
+  }
+
+  // The server has no failure signal to wait for: its io threads log a throwing handler and
+  // keep serving, and a failed bind was reported by start(). So only signals end the loop.
   int sig = 0;
   sigwait(&stop_signals, &sig);
   log().info("shutdown_requested signal={}", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  server->stop();
+  server.reset();
   node->stop();
   node.reset();
   log().info("shutdown_complete");
-  return 0;
+  return exit_ok;
 }
 
 }  // namespace
 
-void add_serve_command(CLI::App& app, command_runner& run) {
+void add_serve_command(CLI::App& app, command_runner& run, context_ptr ctx) {
   auto opt = std::make_shared<serve_options>();
-  auto* cmd = app.add_subcommand("serve", "Run a coordinator");
-  cmd->add_option("--data-dir", opt->data_dir,
-                  "Directory for the identity key, epoch and embedded DA")
-      ->envname("DSDN_DATA_DIR")
-      ->capture_default_str();
-  cmd->add_flag("--mock-da", opt->mock_da, "Use the in-memory DA (state is lost at exit)")
-      ->envname("USE_MOCK_DA");
-  cmd->add_option("--trusted-publishers", opt->trusted_publishers,
-                  "Hex Ed25519 public keys of other publishers whose blobs are applied")
-      ->envname("DSDN_TRUSTED_PUBLISHERS")
-      ->delimiter(',');
-  cmd->add_option("--log-level", opt->log_level, "trace|debug|info|warn|error|critical|off")
-      ->envname("DSDN_LOG_LEVEL")
-      ->capture_default_str();
-  cmd->add_option("--log-format", opt->log_format, "text|json")
-      ->envname("DSDN_LOG_FORMAT")
-      ->capture_default_str();
-  cmd->add_option("--scheduler-threads", opt->scheduler_threads,
-                  "CAF scheduler threads (0 = number of cores, at least 2)")
-      ->envname("DSDN_SCHEDULER_THREADS");
-  cmd->callback([opt, &run] { run = [opt] { return run_serve(*opt); }; });
+  auto* cmd = app.add_subcommand(
+      "serve", "Run a coordinator: HTTP API on --host:--port, state rebuilt from DA");
+  cmd->fallthrough();
+  add_serve_options(*cmd, *opt);
+  cmd->callback([opt, ctx, &run] { run = [opt, ctx] { return run_serve(*ctx, *opt); }; });
 }
 
 }  // namespace dsdn::cli

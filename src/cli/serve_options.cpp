@@ -1,0 +1,240 @@
+// `serve` flags and their validation (see include/dsdn/cli/serve_options.hpp).
+
+#include "dsdn/cli/serve_options.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include <CLI/CLI.hpp>
+
+#include "dsdn/cli/options.hpp"
+#include "dsdn/core/crypto.hpp"
+
+namespace dsdn::cli {
+
+namespace {
+
+template <class T>
+CLI::Range range(T lo, T hi) {
+  return CLI::Range(lo, hi);
+}
+
+void add_da_options(CLI::App& cmd, serve_options& o) {
+  const std::string g = "Celestia DA (not built yet)";
+  cmd.add_option("--da-rpc-url", o.da_rpc_url, "Celestia light node RPC URL")
+      ->envname("DA_RPC_URL")
+      ->group(g);
+  cmd.add_option("--da-namespace", o.da_namespace, "Namespace: 58 hex chars, optional 0x")
+      ->envname("DA_NAMESPACE")
+      ->group(g);
+  cmd.add_option("--da-auth-token", o.da_auth_token, "Light node auth token (mainnet)")
+      ->envname("DA_AUTH_TOKEN")
+      ->group(g);
+  cmd.add_option("--da-network", o.da_network, "Network name (mainnet, mocha, ...)")
+      ->envname("DA_NETWORK")
+      ->capture_default_str()
+      ->group(g);
+  cmd.add_option("--da-timeout-ms", o.da_timeout_ms, "RPC timeout")
+      ->envname("DA_TIMEOUT_MS")
+      ->check(unsigned_integer())
+      ->check(at_least(1))
+      ->capture_default_str()
+      ->group(g);
+  cmd.add_option("--da-max-connections", o.da_max_connections, "Connection pool size")
+      ->envname("DA_MAX_CONNECTIONS")
+      ->check(unsigned_integer())
+      ->check(range(0u, 65535u))
+      ->capture_default_str()
+      ->group(g);
+  cmd.add_option("--da-idle-timeout-ms", o.da_idle_timeout_ms, "Pooled connection idle timeout")
+      ->envname("DA_IDLE_TIMEOUT_MS")
+      ->check(unsigned_integer())
+      ->capture_default_str()
+      ->group(g);
+  add_bool_flag(cmd, "--da-enable-pooling", o.da_enable_pooling, "Reuse RPC connections",
+                "DA_ENABLE_POOLING")
+      ->capture_default_str()
+      ->group(g);
+  cmd.add_option("--da-retry-count", o.da_retry_count, "Retries per RPC (attempts = n + 1)")
+      ->envname("DA_RETRY_COUNT")
+      ->check(unsigned_integer())
+      ->check(range(0u, 255u))
+      ->capture_default_str()
+      ->group(g);
+  cmd.add_option("--da-retry-delay-ms", o.da_retry_delay_ms, "First retry delay (doubles)")
+      ->envname("DA_RETRY_DELAY_MS")
+      ->check(unsigned_integer())
+      ->capture_default_str()
+      ->group(g);
+}
+
+void add_fallback_options(CLI::App& cmd, serve_options& o) {
+  const std::string g = "Fallback DA and reconciliation (not built yet)";
+  add_bool_flag(cmd, "--enable-fallback", o.enable_fallback, "Fail over to a secondary DA",
+                "ENABLE_FALLBACK")
+      ->group(g);
+  cmd.add_option("--fallback-da-type", o.fallback_da_type, "none, quorum or emergency")
+      ->envname("FALLBACK_DA_TYPE")
+      ->capture_default_str()
+      ->group(g);
+  cmd.add_option("--quorum-validators", o.quorum_validators,
+                 "Quorum validators (comma-separated; the flag may repeat)")
+      ->envname("QUORUM_VALIDATORS")
+      ->delimiter(',')
+      ->group(g);
+  cmd.add_option("--quorum-threshold", o.quorum_threshold, "Quorum threshold in percent")
+      ->envname("QUORUM_THRESHOLD")
+      ->check(unsigned_integer())
+      ->check(range(1u, 100u))
+      ->capture_default_str()
+      ->group(g);
+  cmd.add_option("--quorum-signature-timeout-ms", o.quorum_signature_timeout_ms,
+                 "Time to collect validator signatures")
+      ->envname("QUORUM_SIGNATURE_TIMEOUT_MS")
+      ->check(unsigned_integer())
+      ->capture_default_str()
+      ->group(g);
+  cmd.add_option("--emergency-da-url", o.emergency_da_url, "Emergency DA URL")
+      ->envname("EMERGENCY_DA_URL")
+      ->group(g);
+  cmd.add_option("--reconcile-batch-size", o.reconcile_batch_size, "Blobs per reconcile batch")
+      ->envname("RECONCILE_BATCH_SIZE")
+      ->check(unsigned_integer())
+      ->check(at_least(1))
+      ->capture_default_str()
+      ->group(g);
+  cmd.add_option("--reconcile-max-retries", o.reconcile_max_retries, "Retries per blob")
+      ->envname("RECONCILE_MAX_RETRIES")
+      ->check(unsigned_integer())
+      ->capture_default_str()
+      ->group(g);
+  cmd.add_option("--reconcile-retry-delay-ms", o.reconcile_retry_delay_ms, "Delay between retries")
+      ->envname("RECONCILE_RETRY_DELAY_MS")
+      ->check(unsigned_integer())
+      ->capture_default_str()
+      ->group(g);
+  add_bool_flag(cmd, "--reconcile-parallel", o.reconcile_parallel, "Reconcile blobs in parallel",
+                "RECONCILE_PARALLEL")
+      ->group(g);
+}
+
+void add_own_options(CLI::App& cmd, serve_options& o) {
+  add_bool_flag(cmd, "--mock-da", o.mock_da, "Use the in-memory DA (state is lost at exit)",
+                "USE_MOCK_DA");
+  cmd.add_option("--host", o.host, "Address or host name to listen on")
+      ->envname("COORDINATOR_HOST")
+      ->capture_default_str();
+  cmd.add_option("--port", o.port, "Port to listen on (0 = any free port)")
+      ->envname("COORDINATOR_PORT")
+      ->check(unsigned_integer())
+      ->check(range(0u, 65535u))
+      ->capture_default_str();
+  cmd.add_option("--data-dir", o.data_dir, "Identity key, epoch and embedded DA")
+      ->envname("DSDN_DATA_DIR")
+      ->capture_default_str();
+  cmd.add_option("--http-threads", o.http_threads, "HTTP I/O threads")
+      ->envname("DSDN_HTTP_THREADS")
+      ->check(unsigned_integer())
+      ->check(range(1u, 256u))
+      ->capture_default_str();
+  cmd.add_option("--api-token", o.api_token, "Require Authorization: Bearer <token> for writes")
+      ->envname("DSDN_API_TOKEN");
+  cmd.add_option("--log-level", o.log_level, "trace, debug, info, warn, error, critical, off")
+      ->envname("DSDN_LOG_LEVEL")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
+      ->capture_default_str();
+  cmd.add_option("--log-format", o.log_format, "text or json")
+      ->envname("DSDN_LOG_FORMAT")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  cmd.add_option("--trusted-publishers", o.trusted_publishers,
+                 "Hex Ed25519 keys of other publishers whose blobs are applied (comma-separated)")
+      ->envname("DSDN_TRUSTED_PUBLISHERS")
+      ->delimiter(',');
+  cmd.add_option("--scheduler-threads", o.scheduler_threads,
+                 "CAF worker threads (0 = number of cores, at least 2)")
+      ->envname("DSDN_SCHEDULER_THREADS")
+      ->check(unsigned_integer())
+      ->check(range(0u, 1024u))
+      ->capture_default_str();
+  cmd.add_option("--env-file", o.env_file,
+                 "Env file loaded before parsing (default: $DSDN_ENV_FILE, else ./.env.mainnet, "
+                 "else ./.env); flag > env > file")
+      ->envname("DSDN_ENV_FILE");
+}
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+/// The original's namespace rule: optional 0x, hex, exactly 29 bytes. Empty is allowed.
+std::string check_namespace(std::string ns) {
+  if (ns.empty())
+    return {};
+  if (ns.rfind("0x", 0) == 0 || ns.rfind("0X", 0) == 0)
+    ns.erase(0, 2);
+  for (size_t i = 0; i < ns.size(); ++i)
+    if (!std::isxdigit(static_cast<unsigned char>(ns[i])))
+      return "Invalid --da-namespace hex: invalid character '" + std::string(1, ns[i]) +
+             "' at position " + std::to_string(i) + " (expected 58 hex chars / 29 bytes)";
+  if (ns.size() % 2 != 0)
+    return "Invalid --da-namespace hex: odd number of digits (expected 58 hex chars / 29 bytes)";
+  if (ns.size() != 58)
+    return "Invalid --da-namespace length: got " + std::to_string(ns.size() / 2) +
+           " bytes, expected 29 (58 hex chars)";
+  return {};
+}
+
+}  // namespace
+
+void add_serve_options(CLI::App& cmd, serve_options& opt) {
+  add_own_options(cmd, opt);
+  add_da_options(cmd, opt);
+  add_fallback_options(cmd, opt);
+}
+
+result<serve_plan, serve_config_errc> plan_serve(const serve_options& opt) {
+  serve_plan plan;
+  plan.fallback_type = lower(opt.fallback_da_type);
+  if (plan.fallback_type != "none" && plan.fallback_type != "quorum" &&
+      plan.fallback_type != "emergency")
+    return {serve_config_errc::fallback_type, "Invalid --fallback-da-type '" +
+                                                  opt.fallback_da_type +
+                                                  "'. Expected: none, quorum, emergency"};
+  if (auto err = check_namespace(opt.da_namespace); !err.empty())
+    return {serve_config_errc::da_namespace, err};
+
+  for (const auto& s : opt.trusted_publishers) {
+    if (s.empty())
+      continue;
+    core::public_key k{};
+    if (!core::from_hex(s, k.data(), k.size()))
+      return {serve_config_errc::trusted_publishers,
+              "--trusted-publishers: '" + s + "' is not a 64-hex-character Ed25519 key"};
+    plan.coordinator.trusted_publishers.push_back(k);
+  }
+
+  if (!opt.da_rpc_url.empty() && !opt.mock_da)
+    return {serve_config_errc::not_built,
+            "--da-rpc-url / DA_RPC_URL selects the Celestia DA, which this build does not have "
+            "yet. Omit it to use the embedded DA in --data-dir, or use --mock-da."};
+  if (opt.enable_fallback)
+    return {serve_config_errc::not_built,
+            "--enable-fallback / ENABLE_FALLBACK: the quorum and emergency fallback DA layers "
+            "are not in this build yet. Run without it (the embedded DA, or --mock-da)."};
+
+  if (!opt.da_rpc_url.empty())
+    plan.warnings.push_back("da_rpc_url_ignored reason=\"--mock-da is set\"");
+  if (plan.fallback_type != "none")
+    plan.warnings.push_back("fallback_type_ignored type=" + plan.fallback_type +
+                            " reason=\"--enable-fallback is not set\"");
+
+  plan.coordinator.data_dir = opt.data_dir;
+  plan.coordinator.mock_da = opt.mock_da;
+  plan.da_kind = opt.mock_da ? "memory" : "sqlite";
+  return plan;
+}
+
+}  // namespace dsdn::cli
