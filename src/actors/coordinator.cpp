@@ -1,6 +1,9 @@
 #include "dsdn/actors/coordinator.hpp"
 
+#include <filesystem>
+
 #include <caf/actor_system.hpp>
+#include <caf/after.hpp>
 #include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
 
@@ -21,15 +24,21 @@ failure<start_errc> failure_of(start_errc code, std::string message) {
 result<std::unique_ptr<coordinator>, start_errc> coordinator::start(caf::actor_system& sys,
                                                                     coordinator_config cfg) {
   auto c = open(sys, std::move(cfg));
-  if (!c) return c;
+  if (!c)
+    return c;
   auto ok = c.value()->rebuild_and_accept();
-  if (!ok) return ok.error();
+  if (!ok)
+    return ok.error();
   return c;
 }
 
 result<std::unique_ptr<coordinator>, start_errc> coordinator::open(caf::actor_system& sys,
                                                                    coordinator_config cfg) {
   core::crypto_init();
+  if (auto bad = check(cfg.health))
+    return {start_errc::config, "health monitor: " + *bad};
+  if (auto bad = check(cfg.reconcile))
+    return {start_errc::config, "reconciliation: " + *bad};
   std::unique_ptr<coordinator> c(new coordinator);
   c->sys_ = &sys;
 
@@ -60,14 +69,55 @@ result<std::unique_ptr<coordinator>, start_errc> coordinator::open(caf::actor_sy
   log().info("coordinator_starting data_dir={} da={} publisher={} epoch={}", c->dir_->path(),
              backend->kind(), core::to_hex(c->publisher_id_), c->epoch_);
 
+  // The outbox: with a fallback layer, or when an earlier run left one (its blobs must still
+  // reach the primary, and new blobs must queue behind them).
+  auto outbox_path = cfg.outbox_path.empty() ? c->dir_->file("outbox.sqlite") : cfg.outbox_path;
+  std::shared_ptr<da::outbox> outbox;
+  std::error_code fs_err;
+  if (cfg.secondary || cfg.emergency || std::filesystem::exists(outbox_path, fs_err)) {
+    auto opened = da::outbox::open(outbox_path, cfg.outbox_limits);
+    if (!opened)
+      return {start_errc::da, opened.error().message};
+    outbox = std::make_shared<da::outbox>(std::move(opened).value());
+  }
+
   core::trusted_publishers trusted(cfg.trusted_publishers);
   trusted.add(c->publisher_id_);
   c->da_ = spawn_da(sys, backend);
+  c->layers_.primary = c->da_;
+  c->layers_.primary_kind = backend->kind();
+  if (cfg.secondary) {
+    c->layers_.secondary = spawn_da(sys, cfg.secondary);
+    c->layers_.secondary_kind = cfg.secondary->kind();
+  }
+  if (cfg.emergency) {
+    c->layers_.emergency = spawn_da(sys, cfg.emergency);
+    c->layers_.emergency_kind = cfg.emergency->kind();
+  }
+  log().info("da_layers primary={} secondary={} emergency={} outbox={} outbox_entries={}",
+             c->layers_.primary_kind,
+             c->layers_.secondary ? c->layers_.secondary_kind : std::string("none"),
+             c->layers_.emergency ? c->layers_.emergency_kind : std::string("none"),
+             outbox ? outbox->path() : std::string("none"), outbox ? outbox->size() : 0);
   c->sm_ = spawn_state_machine(sys, state_machine_config{trusted, c->publisher_id_});
   cfg.consumer.trusted = trusted;
   c->consumer_ = spawn_da_consumer(sys, cfg.consumer, c->da_, c->sm_);
+  c->monitor_ = spawn_health_monitor(sys, cfg.health, c->layers_);
+  const bool with_outbox = static_cast<bool>(outbox);
+  c->router_ = spawn_da_router(sys, cfg.router, c->layers_, c->monitor_, std::move(outbox));
+  if (with_outbox)
+    c->engine_ = spawn_reconciliation_engine(sys, cfg.reconcile, c->router_, c->da_, c->monitor_,
+                                             c->consumer_);
+  consistency_checker_config ccfg;
+  ccfg.layers = c->layers_;
+  ccfg.sm = c->sm_;
+  ccfg.consumer = c->consumer_;
+  ccfg.router = c->router_;
+  ccfg.engine = c->engine_;
+  ccfg.trusted = trusted;
+  c->checker_ = spawn_consistency_checker(sys, std::move(ccfg));
   cfg.publisher.key = std::move(key).value();
-  c->publisher_ = spawn_event_publisher(sys, std::move(cfg.publisher), c->da_, c->consumer_);
+  c->publisher_ = spawn_event_publisher(sys, std::move(cfg.publisher), c->router_, c->consumer_);
   c->registry_ = spawn_registry(sys, c->sm_, c->publisher_);
   c->rebuilder_ = spawn_state_rebuilder(sys, c->da_, c->consumer_, c->sm_, c->publisher_id_);
   return c;
@@ -149,8 +199,21 @@ void coordinator::stop() {
             [&](caf::error&) {});
   }
   for (auto hdl : {caf::actor_cast<caf::actor>(registry_), caf::actor_cast<caf::actor>(publisher_),
+                   caf::actor_cast<caf::actor>(checker_), caf::actor_cast<caf::actor>(engine_),
                    caf::actor_cast<caf::actor>(consumer_), caf::actor_cast<caf::actor>(sm_),
-                   caf::actor_cast<caf::actor>(rebuilder_), caf::actor_cast<caf::actor>(da_)})
+                   caf::actor_cast<caf::actor>(rebuilder_), caf::actor_cast<caf::actor>(monitor_)})
+    if (hdl)
+      self->send_exit(hdl, caf::exit_reason::user_shutdown);
+  // The router owns the outbox's exclusive lock: wait (bounded) until it is gone, so the data
+  // dir can be opened again at once. The layers go last, after everything that writes to them.
+  if (router_) {
+    self->monitor(router_);
+    self->send_exit(router_, caf::exit_reason::user_shutdown);
+    self->receive([](const caf::down_msg&) {},
+                  caf::after(defaults::shutdown_flush_timeout) >>
+                      [] { log().warn("router_stop_timeout (the outbox may still be open)"); });
+  }
+  for (auto hdl : {layers_.secondary, layers_.emergency, da_})
     if (hdl)
       self->send_exit(hdl, caf::exit_reason::user_shutdown);
 }

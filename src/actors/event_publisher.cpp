@@ -1,7 +1,8 @@
 // Group commit: events queue up while a blob is in flight or for at most one flush interval,
-// then are sealed into one signed blob and written to DA. Exactly one blob is in flight at a
-// time, so blob n+1 reaches DA only after blob n is durable: the state machine never sees a
-// gap from us.
+// then are sealed into one signed blob and written to DA (through the da_router) in order.
+// Exactly one blob is in flight at a time, so blob n+1 reaches DA only after blob n is durable:
+// the state machine never sees a gap from us. A blob the router put on a fallback layer is
+// acknowledged pending_primary; the router queues our later blobs behind it.
 //
 //   idle --publish--> queued --(size reached | tick)--> in_flight --ok--> idle / queued
 //                                                        |  ^
@@ -46,7 +47,7 @@ struct sealed_blob {
 struct publisher_state {
   static inline const char* name = "event-publisher";
   event_publisher_config cfg;
-  da_actor da;
+  da_router_actor router;
   da_consumer_actor consumer;
   bool accepting = false;
   uint64_t epoch = 0;
@@ -102,16 +103,17 @@ void seal(pub_pointer self) {
   write_in_flight(self);
 }
 
-void on_written(pub_pointer self, const da::submit_receipt& receipt) {
+void on_written(pub_pointer self, const routed_receipt& routed) {
   auto& st = self->state;
   auto& blob = *st.in_flight;
+  const auto height = routed.pending_primary ? 0 : routed.receipt.height;
   if (blob.attempts > 1)
-    log().info("da_write_recovered sequence={} attempts={} height={}", blob.sequence, blob.attempts,
-               receipt.height);
+    log().info("da_write_recovered sequence={} attempts={} height={} layer={}", blob.sequence,
+               blob.attempts, height, routed.layer);
   if (!blob.answered) {
     for (uint32_t i = 0; i < blob.promises.size(); ++i)
-      blob.promises[i].deliver(
-          write_ack{st.cfg.key.public_key_bytes(), st.epoch, blob.sequence, i, receipt.height});
+      blob.promises[i].deliver(write_ack{st.cfg.key.public_key_bytes(), st.epoch, blob.sequence, i,
+                                         height, routed.pending_primary});
   }
   st.counters.blobs_written++;
   st.counters.events_written += blob.promises.size();
@@ -149,17 +151,24 @@ void write_in_flight(pub_pointer self) {
   auto& st = self->state;
   auto& blob = *st.in_flight;
   blob.attempts++;
-  self->request(st.da, st.cfg.da_timeout, atom::submit_v, blob_list{blob.bytes})
-      .then([self](const da::submit_receipt& receipt) { on_written(self, receipt); },
+  // The router may try every layer and the outbox, each bounded by its own DA timeout.
+  self->request(st.router, st.cfg.da_timeout * defaults::routed_write_timeout_factor,
+                atom::submit_v, blob_list{blob.bytes})
+      .then([self](const routed_receipt& routed) { on_written(self, routed); },
             [self](const caf::error& err) { on_write_failed(self, err); });
 }
 
 event_publisher_actor::behavior_type publisher_behavior(pub_pointer self,
-                                                        event_publisher_config cfg, da_actor da,
-                                                        da_consumer_actor consumer) {
+                                                        event_publisher_config cfg,
+                                                        da_router_actor router,
+                                                        da_consumer_actor consumer,
+                                                        bool own_router) {
   self->state.cfg = std::move(cfg);
-  self->state.da = std::move(da);
+  self->state.router = std::move(router);
   self->state.consumer = std::move(consumer);
+  // A router made for this publisher alone ends with it.
+  if (own_router)
+    self->link_to(self->state.router);
   return {
       [=](atom::publish, core::event& e) -> caf::result<write_ack> {
         auto& st = self->state;
@@ -221,8 +230,20 @@ event_publisher_actor::behavior_type publisher_behavior(pub_pointer self,
 }  // namespace
 
 event_publisher_actor spawn_event_publisher(caf::actor_system& sys, event_publisher_config cfg,
+                                            da_router_actor router, da_consumer_actor consumer) {
+  return sys.spawn(publisher_behavior, std::move(cfg), std::move(router), std::move(consumer),
+                   false);
+}
+
+event_publisher_actor spawn_event_publisher(caf::actor_system& sys, event_publisher_config cfg,
                                             da_actor da, da_consumer_actor consumer) {
-  return sys.spawn(publisher_behavior, std::move(cfg), std::move(da), std::move(consumer));
+  da_router_config rcfg;
+  rcfg.da_timeout = cfg.da_timeout;
+  da_layer_set layers;
+  layers.primary = std::move(da);
+  auto router = spawn_da_router(sys, rcfg, std::move(layers), health_monitor_actor{}, nullptr);
+  return sys.spawn(publisher_behavior, std::move(cfg), std::move(router), std::move(consumer),
+                   true);
 }
 
 }  // namespace dsdn

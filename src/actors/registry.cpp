@@ -1,6 +1,7 @@
 // The use cases. A write is checked against current state (fast 4xx), published, and answered
-// once the state machine applied it (or once durable, for wait=durable). Reads go to the
-// state machine; node runtime stats are soft state kept here.
+// once the state machine applied it (or once durable, for wait=durable, or at once when the
+// blob went to a fallback layer: it is applied only when it reaches the primary, so the answer
+// is pending_primary). Reads go to the state machine; node runtime stats are soft state here.
 
 #include <unordered_map>
 
@@ -38,12 +39,18 @@ void write(registry_pointer self, write_mode mode, core::event e, write_promise 
               return;
             }
             auto& st = self->state;
-            // The publisher answers once the blob is durable, or with an error; its own DA
-            // timeout bounds this, plus margin for the queue ahead.
-            self->request(st.publisher, defaults::da_request_timeout * 2, atom::publish_v,
-                          std::move(e))
+            // The publisher answers once the blob is durable, or with an error; its routed
+            // write timeout bounds this, plus margin for the queue ahead.
+            self->request(
+                    st.publisher,
+                    defaults::da_request_timeout * (defaults::routed_write_timeout_factor + 1),
+                    atom::publish_v, std::move(e))
                 .then(
                     [self, mode, rp](const write_ack& ack) mutable {
+                      if (ack.pending_primary) {
+                        rp.deliver(write_result{0, false, true});
+                        return;
+                      }
                       if (mode == write_mode::durable) {
                         rp.deliver(write_result{ack.height, false});
                         return;

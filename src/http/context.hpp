@@ -13,7 +13,7 @@
 
 #include <caf/fwd.hpp>
 
-#include "dsdn/actors/interfaces.hpp"
+#include "dsdn/actors/actors.hpp"
 #include "dsdn/http/server.hpp"
 #include "metrics.hpp"
 
@@ -65,6 +65,13 @@ struct server_context {
   event_publisher_actor publisher;
   da_consumer_actor consumer;
   da_actor da;
+  /// Every DA layer (null handles for unconfigured fallback layers), for live probes.
+  da_layer_set layers;
+  da_router_actor router;
+  health_monitor_actor monitor;
+  /// Null when the coordinator has no outbox (single DA layer).
+  reconciliation_engine_actor reconciler;
+  consistency_checker_actor checker;
   std::string da_layer;
   std::string data_dir;
   std::string publisher_id_hex;

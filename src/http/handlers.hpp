@@ -46,6 +46,8 @@ void post_da_post(const call& c);
 void get_da_metrics(const call& c);
 /// GET /da/routing
 void get_da_routing(const call& c);
+
+// handlers_fallback.cpp
 /// GET /fallback/status
 void get_fallback_status(const call& c);
 /// GET /fallback/pending

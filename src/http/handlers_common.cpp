@@ -17,7 +17,10 @@ void send_field_error(const call& c, const core::field_error& fe, const json& ex
 }
 
 void send_written(const call& c, const write_result& r) {
-  if (r.applied)
+  // On a fallback layer: no primary height yet; applied once reconciled to the primary.
+  if (r.pending_primary)
+    send_json(c, 202, json{{"ok", true}, {"status", "pending_primary"}});
+  else if (r.applied)
     send_json(c, 200, json{{"ok", true}, {"height", r.height}});
   else
     send_json(c, 202, json{{"ok", true}, {"status", "pending_primary"}, {"height", r.height}});

@@ -20,7 +20,8 @@ void send_field_error(const call& c, const core::field_error& fe,
                       const json& extra = json::object());
 
 /// Answers a finished write: 200 {"ok":true,"height":H} once applied, or 202
-/// {"ok":true,"status":"pending_primary","height":H} when only durable (wait=durable).
+/// {"ok":true,"status":"pending_primary","height":H} when only durable (wait=durable), or 202
+/// {"ok":true,"status":"pending_primary"} when the write went to a fallback layer.
 void send_written(const call& c, const write_result& r);
 
 /// Sends `e` through the registry in the request's wait mode and calls

@@ -72,6 +72,38 @@ struct http_metrics::impl {
           .Register(*registry);
   prometheus::Family<prometheus::Gauge>& gauges =
       BuildGauge().Name("dsdn_state").Help("Current state figures").Register(*registry);
+  prometheus::Family<prometheus::Counter>& layer_ops =
+      BuildCounter()
+          .Name("dsdn_da_layer_operations_total")
+          .Help("Writes to each DA layer through the router: post, error")
+          .Register(*registry);
+  prometheus::Family<prometheus::Counter>& layer_bytes =
+      BuildCounter()
+          .Name("dsdn_da_layer_posted_bytes_total")
+          .Help("Bytes written to each DA layer through the router")
+          .Register(*registry);
+  prometheus::Family<prometheus::Gauge>& layer_latency =
+      BuildGauge()
+          .Name("dsdn_da_layer_post_latency_avg_microseconds")
+          .Help("Average write latency of each DA layer")
+          .Register(*registry);
+  prometheus::Family<prometheus::Counter>& routed =
+      BuildCounter()
+          .Name("dsdn_da_routed_writes_total")
+          .Help(
+              "Routed writes: direct (primary), pending_primary (outbox + fallback layer), "
+              "refused (outbox full), failed (every layer)")
+          .Register(*registry);
+  prometheus::Family<prometheus::Gauge>& da_status =
+      BuildGauge()
+          .Name("dsdn_da_status")
+          .Help("The DA status (1 for the current one)")
+          .Register(*registry);
+  prometheus::Family<prometheus::Counter>& reconcile =
+      BuildCounter()
+          .Name("dsdn_reconcile_total")
+          .Help("Reconciliation: rounds, blobs replayed to the primary, failed attempts")
+          .Register(*registry);
 
   std::mutex mutex;  // guards the mirrored counters' `last` and the series caches
   // Family::Add constructs a metric before looking the labels up; caching the series keeps a
@@ -93,6 +125,33 @@ struct http_metrics::impl {
   prometheus::Gauge& node_count = gauges.Add({{"figure", "node_count"}});
   prometheus::Gauge& object_count = gauges.Add({{"figure", "object_count"}});
   prometheus::Gauge& queued_events = gauges.Add({{"figure", "queued_events"}});
+  prometheus::Gauge& outbox_entries = gauges.Add({{"figure", "outbox_entries"}});
+  prometheus::Gauge& outbox_bytes = gauges.Add({{"figure", "outbox_bytes"}});
+  mirrored_counter writes_direct{&routed.Add({{"route", "direct"}})};
+  mirrored_counter writes_pending{&routed.Add({{"route", "pending_primary"}})};
+  mirrored_counter writes_refused{&routed.Add({{"route", "refused"}})};
+  mirrored_counter writes_failed{&routed.Add({{"route", "failed"}})};
+  mirrored_counter reconcile_rounds{&reconcile.Add({{"figure", "rounds"}})};
+  mirrored_counter reconciled_blobs{&reconcile.Add({{"figure", "reconciled_blobs"}})};
+  mirrored_counter reconcile_failures{&reconcile.Add({{"figure", "failed_attempts"}})};
+  /// Per-layer series, created at the first scrape that reports the layer.
+  struct layer_series {
+    mirrored_counter posts, errors, bytes;
+    prometheus::Gauge* latency = nullptr;
+  };
+  std::unordered_map<std::string, layer_series> layers;
+
+  layer_series& layer(const std::string& name) {
+    auto it = layers.find(name);
+    if (it == layers.end()) {
+      layer_series s{{&layer_ops.Add({{"layer", name}, {"op", "post"}})},
+                     {&layer_ops.Add({{"layer", name}, {"op", "error"}})},
+                     {&layer_bytes.Add({{"layer", name}})},
+                     &layer_latency.Add({{"layer", name}})};
+      it = layers.emplace(name, s).first;
+    }
+    return it->second;
+  }
 };
 
 http_metrics::http_metrics() : impl_(std::make_unique<impl>()) {}
@@ -145,6 +204,33 @@ void http_metrics::update(const coordinator_figures& f) {
     m.da_gets.set(f.da_get_count);
     m.da_errors.set(f.da_error_count);
     m.da_posted_bytes.set(f.da_bytes_posted);
+  }
+  if (f.have_router) {
+    for (auto& l : f.layers) {
+      if (!l.configured)
+        continue;
+      auto& s = m.layer(l.layer);
+      s.posts.set(l.posts);
+      s.errors.set(l.errors);
+      s.bytes.set(l.bytes);
+      s.latency->Set(static_cast<double>(l.avg_post_latency_us));
+    }
+    m.writes_direct.set(f.writes_direct);
+    m.writes_pending.set(f.writes_pending);
+    m.writes_refused.set(f.writes_refused);
+    m.writes_failed.set(f.writes_failed);
+    m.outbox_entries.Set(static_cast<double>(f.outbox_entries));
+    m.outbox_bytes.Set(static_cast<double>(f.outbox_bytes));
+  }
+  if (f.have_health) {
+    for (const char* word :
+         {"healthy", "warning", "degraded", "emergency", "recovering", "unavailable"})
+      m.da_status.Add({{"status", word}}).Set(f.da_status == word ? 1 : 0);
+  }
+  if (f.have_reconciler) {
+    m.reconcile_rounds.set(f.reconcile_rounds);
+    m.reconciled_blobs.set(f.reconciled_blobs);
+    m.reconcile_failures.set(f.reconcile_failed_attempts);
   }
 }
 

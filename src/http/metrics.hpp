@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace dsdn::http {
 
@@ -29,6 +30,29 @@ struct coordinator_figures {
   uint64_t da_get_count = 0;
   uint64_t da_error_count = 0;
   uint64_t da_bytes_posted = 0;
+  /// One DA layer's writes through the router.
+  struct layer_figures {
+    std::string layer;  // "primary", "secondary", "emergency"
+    bool configured = false;
+    uint64_t posts = 0;
+    uint64_t errors = 0;
+    uint64_t bytes = 0;
+    uint64_t avg_post_latency_us = 0;
+  };
+  bool have_router = false;
+  std::vector<layer_figures> layers;
+  uint64_t writes_direct = 0;
+  uint64_t writes_pending = 0;
+  uint64_t writes_refused = 0;
+  uint64_t writes_failed = 0;
+  uint64_t outbox_entries = 0;
+  uint64_t outbox_bytes = 0;
+  bool have_health = false;
+  std::string da_status;  // "healthy" .. "recovering", or "unavailable"
+  bool have_reconciler = false;
+  uint64_t reconcile_rounds = 0;
+  uint64_t reconciled_blobs = 0;
+  uint64_t reconcile_failed_attempts = 0;
 };
 
 /// Thread-safe metrics of one server.

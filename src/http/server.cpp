@@ -188,6 +188,11 @@ result<std::unique_ptr<http_server>, server_errc> http_server::start(caf::actor_
   ctx->publisher = node.publisher();
   ctx->consumer = node.consumer();
   ctx->da = node.da();
+  ctx->layers = node.layers();
+  ctx->router = node.router();
+  ctx->monitor = node.health_monitor();
+  ctx->reconciler = node.reconciler();
+  ctx->checker = node.consistency_checker();
   ctx->da_layer = node.da_kind();
   ctx->data_dir = node.data_dir_path();
   ctx->publisher_id_hex = core::to_hex(node.publisher_id());

@@ -3,6 +3,8 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
+#include <string>
 
 #include <caf/fwd.hpp>
 #include <caf/timespan.hpp>
@@ -10,6 +12,8 @@
 #include "dsdn/actors/defaults.hpp"
 #include "dsdn/actors/interfaces.hpp"
 #include "dsdn/core/crypto.hpp"
+#include "dsdn/da/health_tracker.hpp"
+#include "dsdn/da/outbox.hpp"
 
 namespace dsdn {
 
@@ -39,7 +43,11 @@ struct event_publisher_config {
   caf::timespan retry_min = defaults::da_retry_min;
   caf::timespan retry_max = defaults::da_retry_max;
 };
-/// `consumer` (may be null) is woken after every successful write.
+/// `consumer` (may be null) is woken after every successful write. Blobs go through `router`.
+event_publisher_actor spawn_event_publisher(caf::actor_system& sys, event_publisher_config cfg,
+                                            da_router_actor router, da_consumer_actor consumer);
+/// As above with a primary-only router around `da` (linked to the publisher): the single-layer
+/// setup of tests and benchmarks.
 event_publisher_actor spawn_event_publisher(caf::actor_system& sys, event_publisher_config cfg,
                                             da_actor da, da_consumer_actor consumer);
 
@@ -62,5 +70,89 @@ state_rebuilder_actor spawn_state_rebuilder(
 /// The use-case actor.
 registry_actor spawn_registry(caf::actor_system& sys, state_machine_actor sm,
                               event_publisher_actor publisher);
+
+/// The DA layers of a coordinator: the primary always, the fallback layers when configured
+/// (null handles otherwise), with their backend kinds for reports.
+struct da_layer_set {
+  da_actor primary;
+  da_actor secondary;
+  da_actor emergency;
+  std::string primary_kind;
+  std::string secondary_kind;
+  std::string emergency_kind;
+
+  /// The handle of one layer (null when not configured).
+  const da_actor& of(da::da_layer l) const;
+  /// The backend kind of one layer ("" when not configured).
+  const std::string& kind_of(da::da_layer l) const;
+};
+
+/// Configuration of the health monitor. `thresholds.secondary_configured` and
+/// `emergency_configured` are set from the layer set.
+struct health_monitor_config {
+  caf::timespan interval = defaults::health_interval;
+  caf::timespan probe_timeout = defaults::health_probe_timeout;
+  da::health_config thresholds{defaults::health_failure_threshold,
+                               defaults::health_recovery_threshold,
+                               defaults::health_warning_latency_ms};
+  /// Probe at once after spawning (tests drive the first tick themselves).
+  bool probe_at_start = true;
+};
+/// Validation of the monitor configuration: a description of the problem, or nothing.
+std::optional<std::string> check(const health_monitor_config& cfg);
+health_monitor_actor spawn_health_monitor(caf::actor_system& sys, health_monitor_config cfg,
+                                          da_layer_set layers);
+
+/// Configuration of the DA router.
+struct da_router_config {
+  /// Timeout of one submit to one layer.
+  caf::timespan da_timeout = defaults::da_request_timeout;
+  /// Detached (its own thread) when it owns an outbox; false only for deterministic tests.
+  bool detached = true;
+};
+/// `monitor` may be null (then every layer counts as up); `outbox` null means primary only:
+/// a failed primary write is an error (the publisher retries it in order).
+da_router_actor spawn_da_router(caf::actor_system& sys, da_router_config cfg, da_layer_set layers,
+                                health_monitor_actor monitor, std::shared_ptr<da::outbox> outbox);
+
+/// Configuration of the reconciliation engine.
+struct reconciliation_config {
+  uint64_t batch_size = defaults::reconcile_batch_size;  // >= 1
+  uint32_t max_retries = defaults::reconcile_max_retries;
+  caf::timespan retry_delay = defaults::reconcile_retry_delay;
+  caf::timespan retry_delay_max = defaults::reconcile_retry_delay_max;
+  uint32_t parallel = defaults::reconcile_parallel;  // publishers at once, >= 1
+  size_t submit_bytes = defaults::reconcile_submit_bytes;
+  caf::timespan da_timeout = defaults::da_request_timeout;
+  size_t history = defaults::reconcile_history;
+};
+/// Validation: a description of the problem, or nothing.
+std::optional<std::string> check(const reconciliation_config& cfg);
+/// Subscribes to `monitor`; `consumer` (may be null) is woken after each replayed batch.
+reconciliation_engine_actor spawn_reconciliation_engine(caf::actor_system& sys,
+                                                        reconciliation_config cfg,
+                                                        da_router_actor router, da_actor primary,
+                                                        health_monitor_actor monitor,
+                                                        da_consumer_actor consumer);
+
+/// A detached helper replaying `primary` into a fresh state machine trusting `trusted`.
+state_replayer_actor spawn_state_replayer(caf::actor_system& sys, da_actor primary,
+                                          core::trusted_publishers trusted, bool detached = true);
+
+/// What the consistency checker reads. `engine` may be null (no outbox).
+struct consistency_checker_config {
+  da_layer_set layers;
+  state_machine_actor sm;
+  da_consumer_actor consumer;
+  da_router_actor router;
+  reconciliation_engine_actor engine;
+  core::trusted_publishers trusted;
+  caf::timespan request_timeout = defaults::actor_request_timeout;
+  caf::timespan replay_timeout = defaults::consistency_replay_timeout;
+  uint64_t audit_limit = defaults::consistency_audit_limit;
+  bool detached_replay = true;
+};
+consistency_checker_actor spawn_consistency_checker(caf::actor_system& sys,
+                                                    consistency_checker_config cfg);
 
 }  // namespace dsdn

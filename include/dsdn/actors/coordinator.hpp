@@ -1,7 +1,14 @@
 #pragma once
-// One coordinator: the data dir, the DA backend and every actor, started in order (open,
+// One coordinator: the data dir, the DA layers and every actor, started in order (open,
 // rebuild from DA, then accept writes) and stopped in order (flush pending events, then exit).
 // Used by `serve`, the system tests and the benchmarks.
+//
+// DA layers: the primary (the canonical order) and optional secondary and emergency layers.
+// Every write goes through the da_router; the health_monitor always runs (it is the source of
+// /health's five-state status). With a fallback layer configured, or an outbox left by an
+// earlier run, the router owns the durable outbox (<data dir>/outbox.sqlite) and the
+// reconciliation_engine replays it to the primary; without, a failed primary write is an error
+// and the publisher retries it in order.
 
 #include <memory>
 #include <string>
@@ -26,10 +33,23 @@ struct coordinator_config {
   da_consumer_config consumer;       // `trusted` is filled from the above
   /// When set, used as the DA backend instead of mock/sqlite (tests, benchmarks).
   std::shared_ptr<da::da_backend> backend;
+  /// Fallback layers (any da_backend: QuorumDA, a Celestia-protocol DA node, memory in tests).
+  std::shared_ptr<da::da_backend> secondary;
+  std::shared_ptr<da::da_backend> emergency;
+  /// The durable outbox; empty = <data_dir>/outbox.sqlite.
+  std::string outbox_path;
+  /// The outbox cap: past it, writes are refused (HTTP 503).
+  da::outbox_limits outbox_limits{defaults::outbox_max_entries, defaults::outbox_max_bytes};
+  /// Probe interval, probe timeout, failure/recovery thresholds, warning latency.
+  health_monitor_config health;
+  /// Timeout of one write to one layer through the router.
+  da_router_config router;
+  /// Batch size, retries, retry delay, parallel publishers.
+  reconciliation_config reconcile;
 };
 
-/// Why a coordinator could not start.
-enum class start_errc : uint8_t { data_dir = 1, da, rebuild };
+/// Why a coordinator could not start (`config`: a tunable out of range).
+enum class start_errc : uint8_t { data_dir = 1, da, rebuild, config };
 
 class coordinator {
  public:
@@ -54,7 +74,20 @@ class coordinator {
   state_machine_actor state_machine() const { return sm_; }
   event_publisher_actor publisher() const { return publisher_; }
   da_consumer_actor consumer() const { return consumer_; }
+  /// The primary DA layer.
   da_actor da() const { return da_; }
+  /// Every DA layer (null handles for unconfigured fallback layers) and their kinds.
+  const da_layer_set& layers() const { return layers_; }
+  /// Routes every write (primary, or outbox + fallback layer).
+  da_router_actor router() const { return router_; }
+  /// The five-state DA status.
+  health_monitor_actor health_monitor() const { return monitor_; }
+  /// Replays the outbox to the primary; null when there is no outbox.
+  reconciliation_engine_actor reconciler() const { return engine_; }
+  /// The /fallback/consistency check.
+  consistency_checker_actor consistency_checker() const { return checker_; }
+  /// True when the router has an outbox (a fallback layer, or a backlog from an earlier run).
+  bool fallback_enabled() const { return static_cast<bool>(engine_); }
 
   const core::public_key& publisher_id() const { return publisher_id_; }
   uint64_t epoch() const { return epoch_; }
@@ -72,6 +105,11 @@ class coordinator {
   rebuild_report rebuild_;
   std::string da_kind_;
   da_actor da_;
+  da_layer_set layers_;
+  health_monitor_actor monitor_;
+  da_router_actor router_;
+  reconciliation_engine_actor engine_;
+  consistency_checker_actor checker_;
   state_machine_actor sm_;
   da_consumer_actor consumer_;
   event_publisher_actor publisher_;

@@ -41,4 +41,45 @@ inline constexpr auto rebuild_timeout =
 /// Grace period for flushing pending events at shutdown.
 inline constexpr auto shutdown_flush_timeout = 10s;
 
+// DA fallback (health monitor, router, outbox, reconciliation).
+
+/// How often the health monitor probes every layer.
+inline constexpr auto health_interval = 5s;
+/// Timeout of one probe. A layer's actor is busy during a long submit, so this is generous.
+inline constexpr auto health_probe_timeout = 10s;
+/// Failed probes in a row that take an up layer down.
+inline constexpr uint32_t health_failure_threshold = 3;
+/// Successful probes in a row that bring a down layer up.
+inline constexpr uint32_t health_recovery_threshold = 2;
+/// A primary probe slower than this turns the status to Warning.
+inline constexpr uint64_t health_warning_latency_ms = 2000;
+/// A routed write may try the primary, two fallback layers and the outbox: the publisher's
+/// request to the router is bounded by this many DA timeouts.
+inline constexpr int routed_write_timeout_factor = 4;
+/// Outbox cap (entries and bytes) past which writes are refused (HTTP 503).
+inline constexpr size_t outbox_max_entries = 100000;
+inline constexpr uint64_t outbox_max_bytes = uint64_t{1} << 30;
+/// Outbox entries per publisher per reconciliation round.
+inline constexpr uint64_t reconcile_batch_size = 10;
+/// Retries of a failed replay submit within a round (then the round reports it failed).
+inline constexpr uint32_t reconcile_max_retries = 3;
+/// First retry delay; doubles per retry up to reconcile_retry_delay_max.
+inline constexpr auto reconcile_retry_delay = 1000ms;
+inline constexpr auto reconcile_retry_delay_max = 60s;
+/// Publishers drained at once (1 = one after the other; the CLI's flag selects the other).
+inline constexpr uint32_t reconcile_parallel = 1;
+inline constexpr uint32_t reconcile_parallel_on = 4;
+/// Bytes per replay submit to the primary (a batch is split; one blob always fits).
+inline constexpr size_t reconcile_submit_bytes = 2 * 1024 * 1024;
+/// Reconciled blobs remembered for the consistency check.
+inline constexpr size_t reconcile_history = 256;
+/// /fallback/pending lists at most this many entries.
+inline constexpr uint64_t pending_list_limit = 1000;
+/// The consistency check verifies at most this many outbox entries.
+inline constexpr uint64_t consistency_audit_limit = 256;
+/// The consistency check's fresh rebuild must finish within this (the HTTP timeout is 60 s).
+inline constexpr auto consistency_replay_timeout = 45s;
+/// Blobs per read while replaying.
+inline constexpr uint64_t replay_read_blobs = 1024;
+
 }  // namespace dsdn::defaults

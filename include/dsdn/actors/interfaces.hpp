@@ -3,12 +3,18 @@
 // system. One comment per message. Errors travel as caf::error with category "dsdn" (see
 // dsdn::ec below); requests always carry a finite timeout and an error handler.
 //
-//   registry --write--> event_publisher --submit--> da (detached) <--read-- da_consumer
-//      |  ^                                                                    |
-//      |  +---------- await_applied ---- state_machine <------ apply ----------+
+//   registry --write--> event_publisher --submit--> da_router --> primary da (detached)
+//      |  ^                                              |    \          ^ read
+//      |  |                                outbox (SQLite)   +--> secondary / emergency da
+//      |  |                                              ^               |
+//      |  |                  reconciliation_engine ------+--replay--> primary    da_consumer
+//      |  +---------- await_applied ---- state_machine <------ apply --------------+
 //      +--- queries ------------------------^     ^--- state_rebuilder (startup replay)
+//   health_monitor --probes--> every da; --status--> da_router, reconciliation_engine
+//   consistency_checker --> router (outbox), primary, state_machine, state_replayer
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,6 +31,8 @@
 #include "dsdn/core/scheduler.hpp"
 #include "dsdn/core/state_machine.hpp"
 #include "dsdn/da/da_backend.hpp"
+#include "dsdn/da/health_tracker.hpp"
+#include "dsdn/da/outbox.hpp"
 
 namespace dsdn {
 
@@ -62,7 +70,10 @@ struct write_ack {
   uint64_t epoch = 0;
   uint64_t sequence = 0;
   uint32_t event_index = 0;
-  uint64_t height = 0;
+  uint64_t height = 0;  // the primary height; 0 when pending_primary
+  /// The blob is durable in the outbox and on a fallback layer; it is applied once the
+  /// reconciliation engine has replayed it to the primary.
+  bool pending_primary = false;
 };
 
 /// How long a write waits: until applied by the state machine (read-your-writes), or only
@@ -74,6 +85,8 @@ enum class write_mode : uint8_t { applied = 0, durable = 1 };
 struct write_result {
   uint64_t height = 0;
   bool applied = false;
+  /// The write went to a fallback layer (HTTP 202 pending_primary); height is 0.
+  bool pending_primary = false;
 };
 
 /// A decoded blob with its place in the primary DA's order.
@@ -135,11 +148,152 @@ struct publisher_status {
   bool blob_in_flight = false;
 };
 
+/// Where the da_router put a blob list.
+struct routed_receipt {
+  da::submit_receipt receipt;    // from the layer that holds the blobs (its height, commitments)
+  std::string layer;             // "primary", "secondary", "emergency" or "outbox" (outbox only)
+  std::string kind;              // that layer's backend kind: "memory", "sqlite", ...
+  bool pending_primary = false;  // queued in the outbox; reaches the primary by reconciliation
+};
+
+/// One DA layer as the health monitor sees it.
+struct layer_status {
+  std::string layer;  // "primary", "secondary", "emergency"
+  std::string kind;   // backend kind; empty when not configured
+  bool configured = false;
+  bool up = false;
+  uint32_t consecutive_failures = 0;
+  uint64_t probes = 0;
+  uint64_t failures = 0;
+  uint64_t last_latency_ms = 0;
+  std::string last_error;
+};
+
+/// The health monitor's view: the five-state status, the layers and the routing decision.
+struct health_snapshot {
+  da::da_status status = da::da_status::healthy;
+  bool unavailable = false;          // every layer down
+  std::string word;                  // "healthy" .. "recovering", or "unavailable"
+  std::vector<layer_status> layers;  // primary, secondary, emergency (always three)
+  da::routing_decision routing;
+  std::optional<std::string> fallback_reason;
+  std::optional<uint64_t> last_fallback_at_ms;
+  uint64_t since_ms = 0;  // when the current status began (Unix ms)
+  uint64_t outbox_size = 0;
+  std::vector<da::status_transition> transitions;  // oldest first, bounded
+
+  /// The state of one layer (a default, unconfigured one before the first snapshot).
+  const layer_status& of(da::da_layer l) const;
+};
+
+/// Write counters of one layer, kept by the da_router.
+struct layer_metrics {
+  std::string layer;
+  std::string kind;
+  bool configured = false;
+  uint64_t post_count = 0;
+  uint64_t error_count = 0;
+  uint64_t blobs_posted = 0;
+  uint64_t bytes_posted = 0;
+  uint64_t avg_post_latency_us = 0;
+  uint64_t last_post_latency_us = 0;
+  std::string last_error;
+};
+
+/// The da_router's counters and its outbox.
+struct router_status {
+  bool fallback_enabled = false;      // an outbox and at least one route besides the primary
+  std::vector<layer_metrics> layers;  // primary, secondary, emergency
+  uint64_t writes_direct = 0;         // acknowledged by the primary
+  uint64_t writes_pending = 0;        // acknowledged pending_primary
+  uint64_t writes_refused = 0;        // outbox over its cap
+  uint64_t writes_failed = 0;         // every layer failed
+  uint64_t outbox_entries = 0;
+  uint64_t outbox_bytes = 0;
+  uint64_t outbox_max_entries = 0;
+  uint64_t outbox_max_bytes = 0;
+  std::string last_outbox_error;
+};
+
+/// An outbox entry with the SHA-256 of its bytes (for the consistency check).
+struct outbox_audit_item {
+  da::outbox_info info;
+  core::sha256_digest content{};
+};
+
+/// One blob the reconciliation engine replayed to the primary.
+struct reconciled_blob {
+  uint64_t outbox_id = 0;
+  core::public_key publisher{};
+  uint64_t epoch = 0;
+  uint64_t sequence = 0;
+  uint64_t primary_height = 0;
+  da::commitment primary_commitment{};
+  core::sha256_digest content{};
+  uint64_t at_ms = 0;
+};
+
+/// What one reconciliation round did (the shape of /fallback/reconcile).
+struct reconcile_report {
+  bool success = true;
+  uint64_t blobs_processed = 0;
+  uint64_t blobs_reconciled = 0;
+  uint64_t blobs_failed = 0;
+  uint64_t duration_ms = 0;
+  std::vector<std::string> errors;
+  bool primary_unhealthy = false;  // nothing attempted: the primary is down (HTTP 500)
+  uint64_t publishers = 0;         // publishers drained in this round (concurrently)
+  uint64_t remaining = 0;          // outbox entries after the round
+};
+
+/// The reconciliation engine's progress.
+struct reconcile_status {
+  bool draining = false;  // a round is running or scheduled
+  uint64_t rounds = 0;
+  uint64_t reconciled_total = 0;
+  uint64_t failed_attempts_total = 0;
+  uint32_t failed_rounds_in_a_row = 0;
+  std::optional<reconcile_report> last;
+  std::vector<reconciled_blob> recent;  // newest last, bounded
+};
+
+/// A fresh replay of the primary into an empty state machine.
+struct replay_result {
+  uint64_t up_to_height = 0;
+  uint64_t applied_height = 0;
+  uint64_t blobs_read = 0;
+  std::string checksum_hex;
+};
+
+/// The read-only consistency check (the shape of /fallback/consistency).
+struct consistency_report {
+  bool is_consistent = true;
+  uint64_t items_verified = 0;
+  std::vector<std::string> details;     // one per inconsistency
+  std::vector<std::string> unverified;  // checks that could not run to completion
+  uint64_t verified_at_ms = 0;
+  bool have_head = false;
+  uint64_t da_head = 0;
+  uint64_t consumer_next_height = 0;
+  uint64_t applied_height = 0;
+  uint64_t gap_count = 0;
+  uint64_t blobs_rejected = 0;
+  std::string live_checksum;
+  std::string rebuilt_checksum;  // empty when the replay did not finish
+  uint64_t pending_checked = 0;
+  uint64_t reconciled_checked = 0;
+};
+
 using node_list = std::vector<core::node_info>;
 using id_list = std::vector<std::string>;
 using blob_list = std::vector<da::blob_bytes>;
 using stored_blob_list = std::vector<da::stored_blob>;
 using positioned_blob_list = std::vector<positioned_blob>;
+using outbox_info_list = std::vector<da::outbox_info>;
+/// Oldest-first entries of one publisher each, for one reconciliation round.
+using outbox_batch_list = std::vector<std::vector<da::outbox_entry>>;
+using outbox_audit_list = std::vector<outbox_audit_item>;
+using id_vector = std::vector<uint64_t>;
 
 }  // namespace dsdn
 
@@ -178,6 +332,17 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(dsdn::id_list)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(dsdn::blob_list)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(dsdn::stored_blob_list)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(dsdn::positioned_blob_list)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(dsdn::routed_receipt)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(dsdn::health_snapshot)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(dsdn::router_status)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(dsdn::reconcile_report)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(dsdn::reconcile_status)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(dsdn::replay_result)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(dsdn::consistency_report)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(dsdn::outbox_info_list)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(dsdn::outbox_batch_list)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(dsdn::outbox_audit_list)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(dsdn::da::da_layer)
 
 // The project-wide atom list: one place, so collisions (atoms are identified by their text,
 // at most 10 characters) are visible.
@@ -208,6 +373,17 @@ CAF_ADD_ATOM(dsdn, dsdn::atom, sync, "sync")
 CAF_ADD_ATOM(dsdn, dsdn::atom, rebuild, "rebuild")
 CAF_ADD_ATOM(dsdn, dsdn::atom, retry, "retry")
 CAF_ADD_ATOM(dsdn, dsdn::atom, health, "health")
+CAF_ADD_ATOM(dsdn, dsdn::atom, subscribe, "subscribe")
+CAF_ADD_ATOM(dsdn, dsdn::atom, outcome, "outcome")
+CAF_ADD_ATOM(dsdn, dsdn::atom, outbox, "outbox")
+CAF_ADD_ATOM(dsdn, dsdn::atom, pending, "pending")
+CAF_ADD_ATOM(dsdn, dsdn::atom, batch, "batch")
+CAF_ADD_ATOM(dsdn, dsdn::atom, confirm, "confirm")
+CAF_ADD_ATOM(dsdn, dsdn::atom, attempt, "attempt")
+CAF_ADD_ATOM(dsdn, dsdn::atom, audit, "audit")
+CAF_ADD_ATOM(dsdn, dsdn::atom, reconcile, "reconcile")
+CAF_ADD_ATOM(dsdn, dsdn::atom, verify, "verify")
+CAF_ADD_ATOM(dsdn, dsdn::atom, replay, "replay")
 CAF_END_TYPE_ID_BLOCK(dsdn)
 
 namespace dsdn {
@@ -326,4 +502,67 @@ using registry_actor = caf::typed_actor<
     // A node's runtime stats; error not_found when it never reported.
     caf::replies_to<atom::stats, std::string>::with<core::node_stats>>;
 
+/// Receives the health monitor's status whenever it changes (and once on subscribing).
+using da_status_listener_actor = caf::typed_actor<
+    // The new status.
+    caf::reacts_to<atom::health, health_snapshot>>;
+
+/// Probes every DA layer periodically and owns the five-state status (da::health_tracker).
+using health_monitor_actor = caf::typed_actor<
+    // Probe timer: probes each configured layer (atom::health, with a timeout).
+    caf::reacts_to<atom::tick>,
+    // An outcome observed elsewhere (the router's failed primary write): counted like a probe.
+    caf::reacts_to<atom::outcome, da::da_layer, bool, uint64_t, std::string>,
+    // The current number of outbox entries (Recovering until it is 0).
+    caf::reacts_to<atom::outbox, uint64_t>,
+    // Adds a listener; it gets the current snapshot at once and every change after.
+    caf::reacts_to<atom::subscribe, da_status_listener_actor>,
+    // The current snapshot.
+    caf::replies_to<atom::status>::with<health_snapshot>>;
+
+/// Sends blobs to the primary while it is healthy, else to the outbox and a fallback layer.
+/// Owns the outbox (SQLite): detached when it has one.
+using da_router_actor = caf::typed_actor<
+    // Stores the blobs; replies with where. Errors: da_unavailable (field "outbox" when the
+    // outbox is over its cap, "" when every layer failed).
+    caf::replies_to<atom::submit, blob_list>::with<routed_receipt>,
+    // The health monitor's new status.
+    caf::reacts_to<atom::health, health_snapshot>,
+    // Queued entries without bytes, oldest first, at most `limit` (/fallback/pending).
+    caf::replies_to<atom::pending, uint64_t>::with<outbox_info_list>,
+    // For a reconciliation round: up to `size` oldest entries of each of up to `publishers`
+    // publishers (ordered by their oldest entry).
+    caf::replies_to<atom::batch, uint64_t, uint64_t>::with<outbox_batch_list>,
+    // Removes entries the primary confirmed; replies with the entries left.
+    caf::replies_to<atom::confirm, id_vector>::with<uint64_t>,
+    // Records a failed replay attempt of these entries; replies with how many were marked.
+    caf::replies_to<atom::attempt, id_vector, std::string>::with<uint64_t>,
+    // Up to `limit` oldest entries with the SHA-256 of their bytes (consistency check).
+    caf::replies_to<atom::audit, uint64_t>::with<outbox_audit_list>,
+    // Per-layer write counters and the outbox size.
+    caf::replies_to<atom::status>::with<router_status>>;
+
+/// Replays the outbox to the primary in order, in batches, when the primary is back.
+using reconciliation_engine_actor = caf::typed_actor<
+    // The health monitor's new status (Recovering starts draining).
+    caf::reacts_to<atom::health, health_snapshot>,
+    // Runs one round now (or joins the running one) and replies with its report.
+    caf::replies_to<atom::reconcile>::with<reconcile_report>,
+    // Backoff timer of a failed group (token) or of the next round (0).
+    caf::reacts_to<atom::retry, uint64_t>,
+    // Progress and the recently reconciled blobs.
+    caf::replies_to<atom::status>::with<reconcile_status>>;
+
+/// A short-lived detached helper: replays the primary into a fresh state machine.
+using state_replayer_actor = caf::typed_actor<
+    // Replays heights 1..h; replies with the resulting checksum, then terminates.
+    caf::replies_to<atom::replay, uint64_t>::with<replay_result>>;
+
+/// The read-only check behind /fallback/consistency.
+using consistency_checker_actor = caf::typed_actor<
+    // Verifies outbox, primary, and live state against a fresh rebuild.
+    caf::replies_to<atom::verify>::with<consistency_report>>;
+
 }  // namespace dsdn
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(dsdn::da_status_listener_actor)
