@@ -46,7 +46,9 @@ result<std::unique_ptr<coordinator>, start_errc> coordinator::open(caf::actor_sy
   if (!dir)
     return {start_errc::data_dir, dir.error().message};
   c->dir_ = std::make_unique<da::data_dir>(std::move(dir).value());
-  auto key = c->dir_->load_or_create_identity();
+  // A committee member publishes with the identity from its member file.
+  result<core::identity_key, da::dir_errc> key =
+      cfg.identity ? *cfg.identity : c->dir_->load_or_create_identity();
   if (!key)
     return {start_errc::data_dir, key.error().message};
   c->publisher_id_ = key.value().public_key_bytes();

@@ -60,6 +60,9 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   add_object_commands(app, run, ctx);
   add_schedule_commands(app, run, ctx);
   add_status_commands(app, run, ctx);
+  add_da_node_command(app, run, ctx);
+  add_keygen_command(app, run, ctx);
+  add_committee_commands(app, run, ctx);
 
   std::vector<std::string> rest(args.size() > 1 ? args.begin() + 1 : args.end(), args.end());
   std::reverse(rest.begin(), rest.end());  // CLI11 takes the arguments in reverse order

@@ -2,7 +2,6 @@
 // the HTTP API (so /ready answers 503 while state is rebuilt), rebuilds state from DA, accepts
 // writes, and on SIGINT/SIGTERM stops HTTP, flushes pending events and exits.
 
-#include <csignal>
 #include <memory>
 #include <string>
 #include <thread>
@@ -14,7 +13,9 @@
 #include "dsdn/actors/coordinator.hpp"
 #include "dsdn/actors/logging.hpp"
 #include "dsdn/cli/commands.hpp"
+#include "dsdn/cli/serve_committee.hpp"
 #include "dsdn/cli/serve_options.hpp"
+#include "dsdn/cli/stop_signals.hpp"
 #include "dsdn/http/server.hpp"
 
 namespace dsdn::cli {
@@ -54,12 +55,25 @@ void log_configuration(const cli_context& ctx, const serve_options& o, const ser
       o.da_retry_delay_ms);
   log().info(
       "fallback_config enabled={} type={} quorum_validators={} quorum_threshold={} "
-      "quorum_signature_timeout_ms={} emergency_da_url={} reconcile_batch_size={} "
+      "quorum_signature_timeout_ms={} emergency_da_url={} emergency_auth_token={} "
+      "reconcile_batch_size={} "
       "reconcile_max_retries={} reconcile_retry_delay_ms={} reconcile_parallel={}",
       o.enable_fallback, plan.fallback_type, join(o.quorum_validators), o.quorum_threshold,
       o.quorum_signature_timeout_ms, o.emergency_da_url.empty() ? "-" : o.emergency_da_url,
-      o.reconcile_batch_size, o.reconcile_max_retries, o.reconcile_retry_delay_ms,
-      o.reconcile_parallel);
+      set_or_unset(o.emergency_da_auth_token), o.reconcile_batch_size, o.reconcile_max_retries,
+      o.reconcile_retry_delay_ms, o.reconcile_parallel);
+  log().info(
+      "health_config interval_ms={} probe_timeout_ms={} failure_threshold={} "
+      "recovery_threshold={} warning_latency_ms={} outbox_max_entries={} outbox_max_bytes={}",
+      o.health_interval_ms, o.health_probe_timeout_ms, o.health_failure_threshold,
+      o.health_recovery_threshold, o.health_warning_latency_ms, o.outbox_max_entries,
+      o.outbox_max_bytes);
+  // Which layers this run has: the line operators look for (URLs only where they apply).
+  log().info(
+      "da_layers_configured primary={}{} secondary={} emergency={}{}", plan.da_kind,
+      plan.da_kind == "celestia" ? " primary_url=" + o.da_rpc_url : std::string(),
+      plan.secondary_kind, plan.emergency_kind,
+      plan.emergency_kind != "none" ? " emergency_url=" + o.emergency_da_url : std::string());
   for (const auto& w : plan.warnings)
     log().warn("{}", w);
 }
@@ -68,7 +82,7 @@ std::string url_host(const std::string& host) {
   return host.find(':') != std::string::npos ? "[" + host + "]" : host;
 }
 
-int run_serve(const cli_context& ctx, serve_options opt) {
+int run_serve(const cli_context& ctx, serve_options opt, const committee_options& copt) {
   if (opt.api_token.empty())
     opt.api_token = ctx.client.api_token;  // `--api-token X serve` (the global flag)
   if (!configure_logging(opt.log_level, opt.log_format)) {
@@ -79,23 +93,29 @@ int run_serve(const cli_context& ctx, serve_options opt) {
   auto plan = plan_serve(opt);
   if (!plan) {
     ctx.io.err << "Configuration error: " << plan.error().message << "\n";
-    return plan.error().code == serve_config_errc::trusted_publishers ? exit_usage : exit_failure;
+    const auto code = plan.error().code;
+    return code == serve_config_errc::trusted_publishers || code == serve_config_errc::quorum
+               ? exit_usage
+               : exit_failure;
   }
+  auto committee = load_committee_plan(copt);
+  if (!committee) {
+    ctx.io.err << "Configuration error: " << committee.error().message << "\n";
+    return committee.error().code;
+  }
+  if (committee.value())
+    apply_committee(*committee.value(), plan->coordinator);
   unsigned scheduler_threads = opt.scheduler_threads
                                    ? opt.scheduler_threads
                                    : std::max(2u, std::thread::hardware_concurrency());
   log_configuration(ctx, opt, plan.value(), scheduler_threads);
 
-  // Block the stop signals before any thread exists, so every thread inherits the mask and
-  // only sigwait below sees them.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  stop_signals signals;  // before the actor system and the server start their threads
 
   caf::actor_system_config caf_cfg;
   configure_actor_system(caf_cfg);
+  if (committee.value())
+    configure_committee_system(*committee.value(), caf_cfg);
   caf_cfg.set("scheduler.max-threads", static_cast<size_t>(scheduler_threads));
   caf::actor_system sys{caf_cfg};
 
@@ -105,12 +125,24 @@ int run_serve(const cli_context& ctx, serve_options opt) {
     return exit_failure;
   }
   auto node = std::move(opened).value();
+  std::unique_ptr<committee_runtime> peers;
+  if (committee.value()) {
+    auto rt = committee_runtime::start(sys, *committee.value(), *node);
+    if (!rt) {
+      log().critical("committee_start_failed error=\"{}\"", rt.error().message);
+      node->stop();
+      return exit_failure;
+    }
+    peers = std::move(rt).value();
+  }
 
   http::server_config http_cfg;
   http_cfg.host = opt.host;
   http_cfg.port = static_cast<uint16_t>(opt.port);
   http_cfg.threads = opt.http_threads;
   http_cfg.api_token = opt.api_token;
+  if (peers)
+    http_cfg.committee = caf::actor_cast<caf::actor>(peers->manager());
   auto started = http::http_server::start(sys, *node, http_cfg);
   if (!started) {
     log().critical("http_start_failed host={} port={} error=\"{}\"", opt.host, opt.port,
@@ -134,11 +166,10 @@ int run_serve(const cli_context& ctx, serve_options opt) {
 
   // The server has no failure signal to wait for: its io threads log a throwing handler and
   // keep serving, and a failed bind was reported by start(). So only signals end the loop.
-  int sig = 0;
-  sigwait(&stop_signals, &sig);
-  log().info("shutdown_requested signal={}", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  log().info("shutdown_requested signal={}", signals.wait());
   server->stop();
   server.reset();
+  peers.reset();
   node->stop();
   node.reset();
   log().info("shutdown_complete");
@@ -153,7 +184,11 @@ void add_serve_command(CLI::App& app, command_runner& run, context_ptr ctx) {
       "serve", "Run a coordinator: HTTP API on --host:--port, state rebuilt from DA");
   cmd->fallthrough();
   add_serve_options(*cmd, *opt);
-  cmd->callback([opt, ctx, &run] { run = [opt, ctx] { return run_serve(*ctx, *opt); }; });
+  auto committee = std::make_shared<committee_options>();
+  add_committee_options(*cmd, *committee);
+  cmd->callback([opt, committee, ctx, &run] {
+    run = [opt, committee, ctx] { return run_serve(*ctx, *opt, *committee); };
+  });
 }
 
 }  // namespace dsdn::cli

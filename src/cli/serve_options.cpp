@@ -19,25 +19,31 @@ CLI::Range range(T lo, T hi) {
   return CLI::Range(lo, hi);
 }
 
+/// Upper bound of millisecond flags (one day): keeps durations far from overflow.
+constexpr uint64_t max_ms = uint64_t{24} * 3600 * 1000;
+
 void add_da_options(CLI::App& cmd, serve_options& o) {
-  const std::string g = "Celestia DA (not built yet)";
-  cmd.add_option("--da-rpc-url", o.da_rpc_url, "Celestia light node RPC URL")
+  const std::string g = "Celestia DA (primary when --da-rpc-url is set)";
+  cmd.add_option("--da-rpc-url", o.da_rpc_url,
+                 "Celestia node (or `da-node`) JSON-RPC URL: the primary DA")
       ->envname("DA_RPC_URL")
       ->group(g);
-  cmd.add_option("--da-namespace", o.da_namespace, "Namespace: 58 hex chars, optional 0x")
+  cmd.add_option("--da-namespace", o.da_namespace,
+                 "Namespace: 58 hex chars, optional 0x (needed with a Celestia-protocol layer)")
       ->envname("DA_NAMESPACE")
       ->group(g);
   cmd.add_option("--da-auth-token", o.da_auth_token, "Light node auth token (mainnet)")
       ->envname("DA_AUTH_TOKEN")
       ->group(g);
-  cmd.add_option("--da-network", o.da_network, "Network name (mainnet, mocha, ...)")
+  cmd.add_option("--da-network", o.da_network,
+                 "mainnet, mocha or local (mainnet needs --da-auth-token)")
       ->envname("DA_NETWORK")
       ->capture_default_str()
       ->group(g);
-  cmd.add_option("--da-timeout-ms", o.da_timeout_ms, "RPC timeout")
+  cmd.add_option("--da-timeout-ms", o.da_timeout_ms, "Timeout of one JSON-RPC request")
       ->envname("DA_TIMEOUT_MS")
       ->check(unsigned_integer())
-      ->check(at_least(1))
+      ->check(range(uint64_t{1}, max_ms))
       ->capture_default_str()
       ->group(g);
   cmd.add_option("--da-max-connections", o.da_max_connections, "Connection pool size")
@@ -64,12 +70,13 @@ void add_da_options(CLI::App& cmd, serve_options& o) {
   cmd.add_option("--da-retry-delay-ms", o.da_retry_delay_ms, "First retry delay (doubles)")
       ->envname("DA_RETRY_DELAY_MS")
       ->check(unsigned_integer())
+      ->check(range(uint64_t{0}, max_ms))
       ->capture_default_str()
       ->group(g);
 }
 
 void add_fallback_options(CLI::App& cmd, serve_options& o) {
-  const std::string g = "Fallback DA and reconciliation (not built yet)";
+  const std::string g = "Fallback DA and reconciliation";
   add_bool_flag(cmd, "--enable-fallback", o.enable_fallback, "Fail over to a secondary DA",
                 "ENABLE_FALLBACK")
       ->group(g);
@@ -94,8 +101,23 @@ void add_fallback_options(CLI::App& cmd, serve_options& o) {
       ->check(unsigned_integer())
       ->capture_default_str()
       ->group(g);
-  cmd.add_option("--emergency-da-url", o.emergency_da_url, "Emergency DA URL")
+  cmd.add_option("--quorum-validator-keys", o.quorum_validator_keys,
+                 "The validators' Ed25519 keys, 64 hex each, in --quorum-validators order "
+                 "(comma-separated; a da-node logs its key at start)")
+      ->envname("DSDN_QUORUM_VALIDATOR_KEYS")
+      ->delimiter(',')
+      ->group(g);
+  cmd.add_option("--quorum-auth-token", o.quorum_auth_token,
+                 "Bearer token of the quorum validators (their --auth-token)")
+      ->envname("DSDN_QUORUM_AUTH_TOKEN")
+      ->group(g);
+  cmd.add_option("--emergency-da-url", o.emergency_da_url,
+                 "Emergency DA: a `da-node` JSON-RPC URL (used with --fallback-da-type emergency)")
       ->envname("EMERGENCY_DA_URL")
+      ->group(g);
+  cmd.add_option("--emergency-da-auth-token", o.emergency_da_auth_token,
+                 "Bearer token of the emergency DA node (its --auth-token)")
+      ->envname("DSDN_EMERGENCY_DA_AUTH_TOKEN")
       ->group(g);
   cmd.add_option("--reconcile-batch-size", o.reconcile_batch_size, "Blobs per reconcile batch")
       ->envname("RECONCILE_BATCH_SIZE")
@@ -108,13 +130,68 @@ void add_fallback_options(CLI::App& cmd, serve_options& o) {
       ->check(unsigned_integer())
       ->capture_default_str()
       ->group(g);
-  cmd.add_option("--reconcile-retry-delay-ms", o.reconcile_retry_delay_ms, "Delay between retries")
+  cmd.add_option("--reconcile-retry-delay-ms", o.reconcile_retry_delay_ms,
+                 "First delay between retries (doubles, at most 60 s or this value)")
       ->envname("RECONCILE_RETRY_DELAY_MS")
       ->check(unsigned_integer())
+      ->check(range(uint64_t{0}, max_ms))
       ->capture_default_str()
       ->group(g);
-  add_bool_flag(cmd, "--reconcile-parallel", o.reconcile_parallel, "Reconcile blobs in parallel",
+  add_bool_flag(cmd, "--reconcile-parallel", o.reconcile_parallel,
+                "Replay several publishers' blobs at once (each publisher stays in order)",
                 "RECONCILE_PARALLEL")
+      ->group(g);
+}
+
+void add_health_options(CLI::App& cmd, serve_options& o) {
+  const std::string g = "DA health monitor and outbox";
+  cmd.add_option("--health-interval-ms", o.health_interval_ms, "Probe every DA layer this often")
+      ->envname("DSDN_HEALTH_INTERVAL_MS")
+      ->check(unsigned_integer())
+      ->check(range(uint64_t{1}, max_ms))
+      ->capture_default_str()
+      ->group(g);
+  cmd.add_option("--health-probe-timeout-ms", o.health_probe_timeout_ms,
+                 "A probe slower than this failed")
+      ->envname("DSDN_HEALTH_PROBE_TIMEOUT_MS")
+      ->check(unsigned_integer())
+      ->check(range(uint64_t{1}, max_ms))
+      ->capture_default_str()
+      ->group(g);
+  cmd.add_option("--health-failure-threshold", o.health_failure_threshold,
+                 "Failed probes in a row that take a layer down")
+      ->envname("DSDN_HEALTH_FAILURE_THRESHOLD")
+      ->check(unsigned_integer())
+      ->check(range(1u, 1000000u))
+      ->capture_default_str()
+      ->group(g);
+  cmd.add_option("--health-recovery-threshold", o.health_recovery_threshold,
+                 "Successful probes in a row that bring a layer back up")
+      ->envname("DSDN_HEALTH_RECOVERY_THRESHOLD")
+      ->check(unsigned_integer())
+      ->check(range(1u, 1000000u))
+      ->capture_default_str()
+      ->group(g);
+  cmd.add_option("--health-warning-latency-ms", o.health_warning_latency_ms,
+                 "A primary probe slower than this: status Warning")
+      ->envname("DSDN_HEALTH_WARNING_LATENCY_MS")
+      ->check(unsigned_integer())
+      ->check(range(uint64_t{0}, max_ms))
+      ->capture_default_str()
+      ->group(g);
+  cmd.add_option("--outbox-max-entries", o.outbox_max_entries,
+                 "Outbox cap in blobs: past it, writes get 503")
+      ->envname("DSDN_OUTBOX_MAX_ENTRIES")
+      ->check(unsigned_integer())
+      ->check(at_least(1))
+      ->capture_default_str()
+      ->group(g);
+  cmd.add_option("--outbox-max-bytes", o.outbox_max_bytes,
+                 "Outbox cap in bytes of blob data: past it, writes get 503")
+      ->envname("DSDN_OUTBOX_MAX_BYTES")
+      ->check(unsigned_integer())
+      ->check(at_least(1))
+      ->capture_default_str()
       ->group(g);
 }
 
@@ -187,12 +264,32 @@ std::string check_namespace(std::string ns) {
   return {};
 }
 
+/// The health monitor, outbox cap and reconciliation flags into the coordinator's config.
+void apply_tuning(const serve_options& o, coordinator_config& c) {
+  using std::chrono::milliseconds;
+  c.health.interval = milliseconds(o.health_interval_ms);
+  c.health.probe_timeout = milliseconds(o.health_probe_timeout_ms);
+  c.health.thresholds.failure_threshold = o.health_failure_threshold;
+  c.health.thresholds.recovery_threshold = o.health_recovery_threshold;
+  c.health.thresholds.warning_latency_ms = o.health_warning_latency_ms;
+  c.outbox_limits.max_entries = static_cast<size_t>(o.outbox_max_entries);
+  c.outbox_limits.max_bytes = o.outbox_max_bytes;
+  c.reconcile.batch_size = o.reconcile_batch_size;
+  c.reconcile.max_retries = o.reconcile_max_retries;
+  c.reconcile.retry_delay = milliseconds(o.reconcile_retry_delay_ms);
+  // A first delay above the default cap raises the cap (the engine requires delay <= cap).
+  c.reconcile.retry_delay_max =
+      std::max<caf::timespan>(c.reconcile.retry_delay_max, c.reconcile.retry_delay);
+  c.reconcile.parallel = o.reconcile_parallel ? defaults::reconcile_parallel_on : 1;
+}
+
 }  // namespace
 
 void add_serve_options(CLI::App& cmd, serve_options& opt) {
   add_own_options(cmd, opt);
   add_da_options(cmd, opt);
   add_fallback_options(cmd, opt);
+  add_health_options(cmd, opt);
 }
 
 result<serve_plan, serve_config_errc> plan_serve(const serve_options& opt) {
@@ -216,24 +313,26 @@ result<serve_plan, serve_config_errc> plan_serve(const serve_options& opt) {
     plan.coordinator.trusted_publishers.push_back(k);
   }
 
-  if (!opt.da_rpc_url.empty() && !opt.mock_da)
-    return {serve_config_errc::not_built,
-            "--da-rpc-url / DA_RPC_URL selects the Celestia DA, which this build does not have "
-            "yet. Omit it to use the embedded DA in --data-dir, or use --mock-da."};
-  if (opt.enable_fallback)
-    return {serve_config_errc::not_built,
-            "--enable-fallback / ENABLE_FALLBACK: the quorum and emergency fallback DA layers "
-            "are not in this build yet. Run without it (the embedded DA, or --mock-da)."};
-
-  if (!opt.da_rpc_url.empty())
+  if (!opt.da_rpc_url.empty() && opt.mock_da)
     plan.warnings.push_back("da_rpc_url_ignored reason=\"--mock-da is set\"");
-  if (plan.fallback_type != "none")
+  if (!opt.enable_fallback && plan.fallback_type != "none")
     plan.warnings.push_back("fallback_type_ignored type=" + plan.fallback_type +
                             " reason=\"--enable-fallback is not set\"");
+  if (!opt.emergency_da_url.empty() && (!opt.enable_fallback || plan.fallback_type != "emergency"))
+    plan.warnings.push_back(
+        "emergency_da_url_ignored reason=\"needs --enable-fallback --fallback-da-type "
+        "emergency\"");
 
   plan.coordinator.data_dir = opt.data_dir;
   plan.coordinator.mock_da = opt.mock_da;
-  plan.da_kind = opt.mock_da ? "memory" : "sqlite";
+  apply_tuning(opt, plan.coordinator);
+  if (auto bad = check(plan.coordinator.health))
+    return {serve_config_errc::fallback, "health monitor: " + *bad};
+  if (auto bad = check(plan.coordinator.reconcile))
+    return {serve_config_errc::fallback, "reconciliation: " + *bad};
+  auto layers = plan_da_layers(opt, plan);
+  if (!layers)
+    return layers.error();
   return plan;
 }
 

@@ -14,6 +14,7 @@
 #include <caf/fwd.hpp>
 
 #include "dsdn/actors/actors.hpp"
+#include "dsdn/actors/committee.hpp"
 #include "dsdn/http/server.hpp"
 #include "metrics.hpp"
 
@@ -72,6 +73,8 @@ struct server_context {
   /// Null when the coordinator has no outbox (single DA layer).
   reconciliation_engine_actor reconciler;
   consistency_checker_actor checker;
+  /// Null when the coordinator is not a committee member.
+  peer_manager_actor committee;
   std::string da_layer;
   std::string data_dir;
   std::string publisher_id_hex;

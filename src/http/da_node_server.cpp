@@ -1,16 +1,12 @@
-// The DA node server: opens the store, binds, accepts connections (a session per connection
-// on its own strand), runs io threads, and produces a block every block_time_ms on the store's
-// worker thread, releasing the requests that waited for it. stop() follows BEAST.md section 5:
-// stop the block timer and accepting, cancel waits, close idle connections, let busy ones
-// finish within the grace period, stop the io_context, join, then close the store.
+// The DA node server: opens the store, binds and accepts through io_server (a session per
+// connection on its own strand, N io threads), and produces a block every block_time_ms on the
+// store's worker thread, releasing the requests that waited for it. stop() follows BEAST.md
+// section 5: stop the block timer and accepting, cancel waits, close idle connections, let
+// busy ones finish within the grace period, stop the io_context, join, then close the store.
 
 #include <atomic>
-#include <future>
-#include <thread>
-#include <vector>
 
 #include <boost/asio/dispatch.hpp>
-#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -19,6 +15,7 @@
 #include "da_node_context.hpp"
 #include "da_node_session.hpp"
 #include "dsdn/actors/logging.hpp"
+#include "io_server.hpp"
 
 namespace dsdn::http {
 
@@ -28,71 +25,6 @@ namespace net = boost::asio;
 using tcp = net::ip::tcp;
 using error_code = boost::system::error_code;
 using dn::node_context;
-
-/// Runs `fn` on `ex` and waits (bounded) until it ran. Call from a thread outside the pool.
-template <class Executor, class F>
-void run_and_wait(const Executor& ex, F fn) {
-  auto ran = std::make_shared<std::promise<void>>();
-  auto done = ran->get_future();
-  net::post(ex, [fn = std::move(fn), ran]() mutable {
-    fn();
-    ran->set_value();
-  });
-  done.wait_for(std::chrono::seconds(2));
-}
-
-/// Accepts connections until stopped; backs off briefly when accept fails (e.g. EMFILE).
-class node_listener : public std::enable_shared_from_this<node_listener> {
- public:
-  node_listener(net::io_context& io, tcp::acceptor&& acceptor, std::shared_ptr<node_context> ctx)
-      : io_(io),
-        acceptor_(std::move(acceptor)),
-        ctx_(std::move(ctx)),
-        retry_(acceptor_.get_executor()) {}
-
-  void run() {
-    net::dispatch(acceptor_.get_executor(), [self = shared_from_this()] { self->do_accept(); });
-  }
-
-  void stop() {
-    run_and_wait(acceptor_.get_executor(), [self = shared_from_this()] {
-      error_code ec;
-      self->acceptor_.close(ec);
-      self->retry_.cancel();
-    });
-  }
-
- private:
-  void do_accept() {
-    if (!acceptor_.is_open())
-      return;
-    acceptor_.async_accept(net::make_strand(io_),
-                           [self = shared_from_this()](error_code ec, tcp::socket s) {
-                             self->on_accept(ec, std::move(s));
-                           });
-  }
-
-  void on_accept(error_code ec, tcp::socket socket) {
-    if (ec == net::error::operation_aborted || !acceptor_.is_open())
-      return;
-    if (ec) {
-      log().warn("da_node_accept_failed error=\"{}\"", ec.message());
-      retry_.expires_after(std::chrono::milliseconds(50));
-      retry_.async_wait([self = shared_from_this()](error_code e) {
-        if (!e)
-          self->do_accept();
-      });
-      return;
-    }
-    dn::start_node_session(std::move(socket), ctx_);
-    do_accept();
-  }
-
-  net::io_context& io_;
-  tcp::acceptor acceptor_;
-  std::shared_ptr<node_context> ctx_;
-  net::steady_timer retry_;
-};
 
 /// Produces a block every interval on the store's worker thread. A tick that comes while the
 /// previous block is still being written is skipped (no burst of blocks after a slow disk).
@@ -158,43 +90,26 @@ class block_producer : public std::enable_shared_from_this<block_producer> {
   std::atomic<bool> producing_{false};
 };
 
-std::string endpoint_text(const tcp::endpoint& at) {
-  auto a = at.address();
-  return (a.is_v6() ? "[" + a.to_string() + "]" : a.to_string()) + ":" + std::to_string(at.port());
-}
-
 class node_server_impl final : public da_node_server {
  public:
   explicit node_server_impl(std::shared_ptr<node_context> ctx)
-      : io_(std::make_shared<net::io_context>(static_cast<int>(ctx->cfg.threads))),
-        ctx_(std::move(ctx)),
-        guard_(net::make_work_guard(*io_)),
+      : ctx_(std::move(ctx)),
+        io_(ctx_->cfg.threads, "da_node"),
         key_hex_(core::to_hex(ctx_->store->validator_key())) {}
 
   ~node_server_impl() override { stop(); }
 
-  uint16_t port() const override { return port_; }
+  uint16_t port() const override { return io_.port(); }
   std::string validator_key_hex() const override { return key_hex_; }
 
   result<bool, da_node_errc> listen(const tcp::endpoint& at) {
-    tcp::acceptor acceptor(net::make_strand(*io_));
-    error_code ec;
-    acceptor.open(at.protocol(), ec);
-    if (!ec)
-      acceptor.set_option(net::socket_base::reuse_address(true), ec);
-    if (!ec)
-      acceptor.bind(at, ec);
-    if (!ec)
-      acceptor.listen(net::socket_base::max_listen_connections, ec);
-    if (ec)
-      return {da_node_errc::bind, "cannot listen on " + endpoint_text(at) + ": " + ec.message()};
-    port_ = acceptor.local_endpoint(ec).port();
-    listener_ = std::make_shared<node_listener>(*io_, std::move(acceptor), ctx_);
-    listener_->run();
-    producer_ = std::make_shared<block_producer>(*io_, ctx_);
+    auto failed = io_.listen(
+        at, [ctx = ctx_](tcp::socket&& socket) { dn::start_node_session(std::move(socket), ctx); });
+    if (!failed.empty())
+      return {da_node_errc::bind, failed};
+    producer_ = std::make_shared<block_producer>(*io_.io(), ctx_);
     producer_->start();
-    for (unsigned i = 0; i < ctx_->cfg.threads; ++i)
-      threads_.emplace_back([io = io_] { run_io(*io); });
+    io_.run();
     return true;
   }
 
@@ -204,44 +119,19 @@ class node_server_impl final : public da_node_server {
     stopped_ = true;
     if (producer_)
       producer_->stop();
-    if (listener_)
-      listener_->stop();
+    io_.stop_accepting();
     ctx_->waiters.close();  // waiting Submits and reads answer "context canceled"
-    auto live = ctx_->sessions.begin_stop();
-    for (auto& s : live)
-      s->close_when_idle();
-    live.clear();
-    const bool drained = ctx_->sessions.wait_empty(ctx_->cfg.shutdown_grace);
-    guard_.reset();
-    io_->stop();
-    for (auto& t : threads_)
-      if (t.joinable())
-        t.join();
+    const bool drained = io_.drain(ctx_->sessions, ctx_->cfg.shutdown_grace);
     ctx_->worker.join();
     ctx_->store.reset();  // closes the database and releases the data dir lock
     log().info("da_node_stopped drained={} sessions_left={}", drained, ctx_->sessions.size());
   }
 
  private:
-  static void run_io(net::io_context& io) {
-    for (;;) {
-      try {
-        io.run();
-        return;
-      } catch (const std::exception& e) {
-        log().error("da_node_handler_exception error=\"{}\"", e.what());
-      }
-    }
-  }
-
-  std::shared_ptr<net::io_context> io_;
   std::shared_ptr<node_context> ctx_;
-  net::executor_work_guard<net::io_context::executor_type> guard_;
+  io_server io_;
   std::string key_hex_;
-  std::shared_ptr<node_listener> listener_;
   std::shared_ptr<block_producer> producer_;
-  std::vector<std::thread> threads_;
-  uint16_t port_ = 0;
   bool stopped_ = false;
 };
 

@@ -57,6 +57,12 @@ void post_fallback_reconcile(const call& c);
 /// GET /fallback/consistency
 void get_fallback_consistency(const call& c);
 
+// handlers_committee.cpp
+/// GET /committee/status
+void get_committee_status(const call& c);
+/// POST /committee/sign
+void post_committee_sign(const call& c);
+
 // handlers_system.cpp
 /// GET /health
 void get_health(const call& c);

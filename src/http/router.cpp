@@ -45,6 +45,8 @@ const route routes[] = {
     {"GET", "/fallback/pending", get_fallback_pending, false},
     {"POST", "/fallback/reconcile", post_fallback_reconcile, false},
     {"GET", "/fallback/consistency", get_fallback_consistency, false},
+    {"GET", "/committee/status", get_committee_status, false},
+    {"POST", "/committee/sign", post_committee_sign, true},
     {"GET", "/health", get_health, false},
     {"GET", "/ready", get_ready, false},
     {"GET", "/system/info", get_system_info, false},

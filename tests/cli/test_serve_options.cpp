@@ -1,6 +1,7 @@
-// `serve` flags: precedence flag > env > env file > default, boolean words, range checks and the
-// configuration checks, with the exit statuses run_cli gives them (nothing here starts a
-// coordinator: every case is refused before that).
+// `serve` flags: precedence flag > env > env file > default, boolean words, range checks, the
+// configuration checks with the exit statuses run_cli gives them (nothing here starts a
+// coordinator: every case is refused before that), and the DA layers and tunables plan_serve
+// derives.
 
 #include <algorithm>
 #include <sstream>
@@ -17,12 +18,39 @@ using namespace dsdn::cli;
 
 namespace {
 
-const std::vector<std::string> serve_env = {
-    "DSDN_ENV_FILE",     "COORDINATOR_PORT", "COORDINATOR_HOST",     "DA_NETWORK",
-    "DSDN_HTTP_THREADS", "USE_MOCK_DA",      "ENABLE_FALLBACK",      "RECONCILE_PARALLEL",
-    "DA_ENABLE_POOLING", "QUORUM_THRESHOLD", "RECONCILE_BATCH_SIZE", "DSDN_DATA_DIR",
-    "DA_RPC_URL",        "DSDN_LOG_LEVEL",   "QUORUM_VALIDATORS",    "DSDN_API_TOKEN",
-    "DA_NAMESPACE"};
+const std::vector<std::string> serve_env = {"DSDN_ENV_FILE",
+                                            "COORDINATOR_PORT",
+                                            "COORDINATOR_HOST",
+                                            "DA_NETWORK",
+                                            "DSDN_HTTP_THREADS",
+                                            "USE_MOCK_DA",
+                                            "ENABLE_FALLBACK",
+                                            "RECONCILE_PARALLEL",
+                                            "DA_ENABLE_POOLING",
+                                            "QUORUM_THRESHOLD",
+                                            "RECONCILE_BATCH_SIZE",
+                                            "DSDN_DATA_DIR",
+                                            "DA_RPC_URL",
+                                            "DSDN_LOG_LEVEL",
+                                            "QUORUM_VALIDATORS",
+                                            "DSDN_API_TOKEN",
+                                            "DA_NAMESPACE",
+                                            "FALLBACK_DA_TYPE",
+                                            "EMERGENCY_DA_URL",
+                                            "DA_AUTH_TOKEN",
+                                            "DSDN_HEALTH_INTERVAL_MS",
+                                            "DSDN_HEALTH_PROBE_TIMEOUT_MS",
+                                            "DSDN_HEALTH_FAILURE_THRESHOLD",
+                                            "DSDN_HEALTH_RECOVERY_THRESHOLD",
+                                            "DSDN_HEALTH_WARNING_LATENCY_MS",
+                                            "DSDN_OUTBOX_MAX_ENTRIES",
+                                            "DSDN_OUTBOX_MAX_BYTES",
+                                            "DSDN_EMERGENCY_DA_AUTH_TOKEN",
+                                            "RECONCILE_MAX_RETRIES",
+                                            "RECONCILE_RETRY_DELAY_MS"};
+
+/// A namespace valid for blobs: version 0, 18 zero bytes, a 10-byte sub-ID.
+const std::string good_ns = "00" + std::string(36, '0') + "0102030405060708090a";
 
 /// Parses `args` (without the program name) as serve flags; CLI11 errors propagate.
 serve_options parse(std::vector<std::string> args) {
@@ -60,7 +88,7 @@ TEST_CASE("serve defaults match the original (plus ours)") {
   CHECK(o.host == "127.0.0.1");
   CHECK(o.port == 45831);
   CHECK(o.da_network == "mainnet");
-  CHECK(o.da_timeout_ms == 30000);
+  CHECK(o.da_timeout_ms == 60000);  // the default (the original had 30000)
   CHECK(o.da_max_connections == 5);
   CHECK(o.da_idle_timeout_ms == 60000);
   CHECK(o.da_enable_pooling);
@@ -79,6 +107,14 @@ TEST_CASE("serve defaults match the original (plus ours)") {
   CHECK(o.http_threads == 2);
   CHECK(o.log_level == "info");
   CHECK(o.log_format == "text");
+  CHECK(o.health_interval_ms == 5000);
+  CHECK(o.health_probe_timeout_ms == 10000);
+  CHECK(o.health_failure_threshold == 3);
+  CHECK(o.health_recovery_threshold == 2);
+  CHECK(o.health_warning_latency_ms == 2000);
+  CHECK(o.outbox_max_entries == 100000);
+  CHECK(o.outbox_max_bytes == uint64_t{1} << 30);
+  CHECK(o.emergency_da_auth_token.empty());
 }
 
 TEST_CASE("precedence: flag > environment > env file > default") {
@@ -159,7 +195,8 @@ TEST_CASE("usage errors exit 2 and name the flag") {
        {bad{{"serve", "--quorum-threshold", "0"}, "--quorum-threshold"},
         bad{{"serve", "--quorum-threshold", "101"}, "--quorum-threshold"},
         bad{{"serve", "--reconcile-batch-size", "0"}, "--reconcile-batch-size"},
-        bad{{"serve", "--port", "65536"}, "--port"}, bad{{"serve", "--port", "http"}, "--port"},
+        bad{{"serve", "--port", "65536"}, "--port"},
+        bad{{"serve", "--port", "http"}, "--port"},
         bad{{"serve", "--http-threads", "0"}, "--http-threads"},
         bad{{"serve", "--da-timeout-ms", "-5"}, "--da-timeout-ms"},
         bad{{"serve", "--da-timeout-ms", "99999999999999999999999"}, "too large"},
@@ -169,7 +206,15 @@ TEST_CASE("usage errors exit 2 and name the flag") {
         bad{{"serve", "--log-level", "loud"}, "--log-level"},
         bad{{"serve", "--log-format", "xml"}, "--log-format"},
         bad{{"serve", "--no-such-flag"}, "--no-such-flag"},
-        bad{{"serve", "--trusted-publishers", "zz"}, "--trusted-publishers"}}) {
+        bad{{"serve", "--trusted-publishers", "zz"}, "--trusted-publishers"},
+        bad{{"serve", "--health-interval-ms", "0"}, "--health-interval-ms"},
+        bad{{"serve", "--health-probe-timeout-ms", "0"}, "--health-probe-timeout-ms"},
+        bad{{"serve", "--health-failure-threshold", "0"}, "--health-failure-threshold"},
+        bad{{"serve", "--health-recovery-threshold", "0"}, "--health-recovery-threshold"},
+        bad{{"serve", "--health-warning-latency-ms", "x"}, "--health-warning-latency-ms"},
+        bad{{"serve", "--outbox-max-entries", "0"}, "--outbox-max-entries"},
+        bad{{"serve", "--outbox-max-bytes", "0"}, "--outbox-max-bytes"},
+        bad{{"serve", "--reconcile-retry-delay-ms", "86400001"}, "--reconcile-retry-delay-ms"}}) {
     CAPTURE(b.args);
     auto r = run(b.args);
     CHECK(r.status == 2);
@@ -200,10 +245,24 @@ TEST_CASE("configuration errors exit 1 with the reason") {
         bad{{"serve", "--fallback-da-type", ""}, "Invalid --fallback-da-type ''"},
         bad{{"serve", "--da-namespace", "xyz"}, "Invalid --da-namespace hex"},
         bad{{"serve", "--da-namespace", "0x00"}, "Invalid --da-namespace length: got 1 bytes"},
-        bad{{"serve", "--da-rpc-url", "http://localhost:26658"},
-            "selects the Celestia DA, which this build does not have yet"},
-        bad{{"serve", "--enable-fallback"}, "fallback DA layers are not in this build yet"},
-        bad{{"serve", "--mock-da", "--enable-fallback"}, "not in this build yet"}}) {
+        bad{{"serve", "--da-rpc-url", "http://localhost:26658"}, "Missing --da-namespace"},
+        bad{{"serve", "--da-rpc-url", "http://localhost:26658", "--da-namespace", good_ns},
+            "Production validation failed: auth_token is required for mainnet"},
+        bad{{"serve", "--da-rpc-url", "http://localhost:26658", "--da-namespace", good_ns,
+             "--da-network", "testnet"},
+            "Invalid --da-network 'testnet'. Expected: mainnet, mocha, local"},
+        bad{{"serve", "--da-rpc-url", "ftp://x", "--da-namespace", good_ns, "--da-network",
+             "local"},
+            "--da-rpc-url: "},
+        bad{{"serve", "--da-rpc-url", "http://x", "--da-namespace", std::string(58, '0'),
+             "--da-network", "mocha"},
+            "Invalid --da-namespace: "},
+        bad{{"serve", "--enable-fallback"}, "--enable-fallback needs --fallback-da-type"},
+        bad{{"serve", "--mock-da", "--enable-fallback", "--fallback-da-type", "emergency"},
+            "--fallback-da-type emergency needs --emergency-da-url"},
+        bad{{"serve", "--mock-da", "--enable-fallback", "--fallback-da-type", "emergency",
+             "--emergency-da-url", "http://127.0.0.1:1"},
+            "Missing --da-namespace"}}) {
     CAPTURE(b.args);
     auto r = run(b.args);
     CHECK(r.status == 1);
@@ -212,6 +271,93 @@ TEST_CASE("configuration errors exit 1 with the reason") {
   }
   setenv("DA_RPC_URL", "http://localhost:26658", 1);
   CHECK(run({"serve"}).status == 1);
+  setenv("DA_NAMESPACE", good_ns.c_str(), 1);
+  setenv("DA_AUTH_TOKEN", "t", 1);
+  setenv("ENABLE_FALLBACK", "true", 1);
+  setenv("FALLBACK_DA_TYPE", "emergency", 1);
+  auto r = run({"serve"});  // everything but the emergency URL, from the environment
+  CHECK(r.status == 1);
+  CHECK(r.err.find("needs --emergency-da-url") != std::string::npos);
+}
+
+TEST_CASE("health, outbox and reconcile flags reach the coordinator config (flag or env)") {
+  clitest::env_guard guard(serve_env);
+  setenv("DSDN_HEALTH_INTERVAL_MS", "250", 1);
+  setenv("DSDN_HEALTH_PROBE_TIMEOUT_MS", "400", 1);
+  setenv("DSDN_HEALTH_FAILURE_THRESHOLD", "5", 1);
+  setenv("DSDN_HEALTH_RECOVERY_THRESHOLD", "4", 1);
+  setenv("DSDN_HEALTH_WARNING_LATENCY_MS", "900", 1);
+  setenv("DSDN_OUTBOX_MAX_ENTRIES", "77", 1);
+  setenv("DSDN_OUTBOX_MAX_BYTES", "123456", 1);
+  setenv("RECONCILE_MAX_RETRIES", "9", 1);
+  setenv("RECONCILE_RETRY_DELAY_MS", "120000", 1);  // above the engine's default 60 s cap
+  setenv("RECONCILE_PARALLEL", "1", 1);
+  auto o = parse({"--reconcile-batch-size", "42", "--health-failure-threshold", "6"});
+  CHECK(o.health_failure_threshold == 6);  // the flag beats the environment
+  auto p = plan_serve(o);
+  REQUIRE_MESSAGE(p.ok(), p.error().message);
+  const auto& c = p->coordinator;
+  using std::chrono::milliseconds;
+  CHECK(c.health.interval == milliseconds(250));
+  CHECK(c.health.probe_timeout == milliseconds(400));
+  CHECK(c.health.thresholds.failure_threshold == 6);
+  CHECK(c.health.thresholds.recovery_threshold == 4);
+  CHECK(c.health.thresholds.warning_latency_ms == 900);
+  CHECK(c.outbox_limits.max_entries == 77);
+  CHECK(c.outbox_limits.max_bytes == 123456);
+  CHECK(c.reconcile.batch_size == 42);
+  CHECK(c.reconcile.max_retries == 9);
+  CHECK(c.reconcile.retry_delay == milliseconds(120000));
+  CHECK(c.reconcile.retry_delay_max >= c.reconcile.retry_delay);
+  CHECK(c.reconcile.parallel > 1);
+  CHECK(parse({"--reconcile-parallel=false"}).reconcile_parallel == false);
+  CHECK(plan_serve(parse({"--reconcile-parallel=false"}))->coordinator.reconcile.parallel == 1);
+}
+
+TEST_CASE("plan_serve: Celestia primary and emergency DA node layers") {
+  serve_options o;
+  o.da_rpc_url = "http://127.0.0.1:26658";
+  o.da_namespace = "0x" + good_ns;
+  o.da_network = "local";  // no token needed
+  auto p = plan_serve(o);
+  REQUIRE_MESSAGE(p.ok(), p.error().message);
+  CHECK(p->da_kind == "celestia");
+  REQUIRE(p->coordinator.backend);
+  CHECK(std::string(p->coordinator.backend->kind()) == "celestia");
+  CHECK_FALSE(p->coordinator.emergency);
+  CHECK_FALSE(p->coordinator.secondary);
+  CHECK(p->emergency_kind == "none");
+  CHECK(p->warnings.empty());
+
+  o.da_network = "MAINNET";
+  CHECK(plan_serve(o).error().code == serve_config_errc::celestia);
+  o.da_auth_token = "jwt";
+  CHECK(plan_serve(o).ok());  // the mainnet rule is met
+
+  // The emergency layer: a da-node in the same namespace, beside the embedded primary.
+  serve_options e;
+  e.enable_fallback = true;
+  e.fallback_da_type = "EMERGENCY";
+  e.emergency_da_url = "http://127.0.0.1:26659";
+  e.da_namespace = good_ns;
+  p = plan_serve(e);
+  REQUIRE_MESSAGE(p.ok(), p.error().message);
+  CHECK(p->da_kind == "sqlite");
+  CHECK_FALSE(p->coordinator.backend);
+  REQUIRE(p->coordinator.emergency);
+  CHECK(p->emergency_kind == "celestia");
+  CHECK(p->warnings.empty());
+  e.emergency_da_url = "not a url";
+  CHECK(plan_serve(e).error().message.find("--emergency-da-url: ") == 0);
+
+  // An emergency URL without the fallback switched on is inert, and said so.
+  serve_options w;
+  w.emergency_da_url = "http://127.0.0.1:26659";
+  p = plan_serve(w);
+  REQUIRE(p.ok());
+  CHECK_FALSE(p->coordinator.emergency);
+  REQUIRE(p->warnings.size() == 1);
+  CHECK(p->warnings[0].find("emergency_da_url_ignored") == 0);
 }
 
 TEST_CASE("plan_serve: DA choice, namespaces, fallback type, warnings") {

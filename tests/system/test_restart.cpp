@@ -109,8 +109,9 @@ TEST_CASE("10k events survive a restart of the real binary; new writes use a new
 
   // The real binary rebuilds the same state from the embedded DA, in epoch 2.
   {
-    systest::child_process serve({DSDN_COORDINATOR_BIN, "serve", "--data-dir", data_dir},
-                                 dir + "/serve1.log");
+    systest::child_process serve(
+        {DSDN_COORDINATOR_BIN, "serve", "--port", "0", "--data-dir", data_dir},
+        dir + "/serve1.log");
     REQUIRE(serve.started());
     REQUIRE_MESSAGE(serve.wait_for_output("coordinator_ready", 60s), serve.output());
     auto out = serve.output();
@@ -121,8 +122,9 @@ TEST_CASE("10k events survive a restart of the real binary; new writes use a new
     CHECK(systest::log_field(out, "coordinator_ready", "data_dir") == data_dir);
 
     // A second process on the same data dir is refused with a clear error.
-    systest::child_process second({DSDN_COORDINATOR_BIN, "serve", "--data-dir", data_dir},
-                                  dir + "/serve2.log");
+    systest::child_process second(
+        {DSDN_COORDINATOR_BIN, "serve", "--port", "0", "--data-dir", data_dir},
+        dir + "/serve2.log");
     auto code = second.wait(30s);
     REQUIRE(code);
     CHECK(*code == 1);
@@ -163,8 +165,8 @@ TEST_CASE("serve refuses an identity key readable by others") {
   auto data_dir = dir + "/data";
   { in_process c(data_dir); }
   chmod((data_dir + "/identity.key").c_str(), 0644);
-  systest::child_process serve({DSDN_COORDINATOR_BIN, "serve", "--data-dir", data_dir},
-                               dir + "/serve.log");
+  systest::child_process serve(
+      {DSDN_COORDINATOR_BIN, "serve", "--port", "0", "--data-dir", data_dir}, dir + "/serve.log");
   auto code = serve.wait(30s);
   REQUIRE(code);
   CHECK(*code == 1);

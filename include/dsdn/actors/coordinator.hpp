@@ -11,6 +11,7 @@
 // and the publisher retries it in order.
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,9 @@ struct coordinator_config {
   bool mock_da = false;
   /// Publishers besides ourselves whose blobs we apply.
   std::vector<core::public_key> trusted_publishers;
+  /// The publisher identity to use instead of the data dir's key (a committee member's key
+  /// from its member file).
+  std::optional<core::identity_key> identity;
   event_publisher_config publisher;  // `key` is filled from the data dir
   da_consumer_config consumer;       // `trusted` is filled from the above
   /// When set, used as the DA backend instead of mock/sqlite (tests, benchmarks).

@@ -41,6 +41,12 @@ void add_object_commands(CLI::App& app, command_runner& run, context_ptr ctx);
 void add_schedule_commands(CLI::App& app, command_runner& run, context_ptr ctx);
 /// `health`, `ready`, `fallback status|pending|reconcile|consistency`, `system info`
 void add_status_commands(CLI::App& app, command_runner& run, context_ptr ctx);
+/// `da-node serve`: runs a standalone DA node until SIGINT/SIGTERM.
+void add_da_node_command(CLI::App& app, command_runner& run, context_ptr ctx);
+/// `keygen`: trusted-dealer committee key files
+void add_keygen_command(CLI::App& app, command_runner& run, context_ptr ctx);
+/// `committee status|sign`
+void add_committee_commands(CLI::App& app, command_runner& run, context_ptr ctx);
 
 /// The whole program: loads the env file, parses `args` (args[0] is the program name) and
 /// runs the chosen subcommand. Returns the exit status (0 ok, 1 failure, 2 usage error; no

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 
 #include "dsdn/core/result.hpp"
@@ -31,6 +32,7 @@ struct server_config {
   std::chrono::milliseconds write_timeout{30000};    // a client that does not read its answer
   std::chrono::milliseconds health_timeout{5000};    // the DA liveness probe behind /health
   std::chrono::milliseconds shutdown_grace{5000};    // stop(): in-flight requests may finish
+  caf::actor committee;  // the peer_manager (/committee/*); null without a committee
 };
 
 enum class server_errc : uint8_t { resolve = 1, bind };

@@ -1,0 +1,20 @@
+#pragma once
+// SIGINT/SIGTERM for long-running commands (`serve`, `da-node serve`): blocked before any
+// thread exists so that every thread inherits the mask and only wait() sees them.
+
+namespace dsdn::cli {
+
+/// Construct it first thing in the command, before any thread is started.
+class stop_signals {
+ public:
+  /// Blocks SIGINT and SIGTERM in the calling thread and restores their default action: a
+  /// job started in the background of a non-interactive shell inherits SIGINT *ignored*, and
+  /// an ignored signal is discarded instead of waiting for sigwait (the default action never
+  /// runs while the signal is blocked).
+  stop_signals();
+
+  /// Blocks until SIGINT or SIGTERM arrives; returns its name ("SIGINT" or "SIGTERM").
+  const char* wait() const;
+};
+
+}  // namespace dsdn::cli
