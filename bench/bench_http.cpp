@@ -18,19 +18,19 @@
 //
 // Load: 64 keep-alive connections (TCP_NODELAY), each closed-loop (the next request goes out
 // when the answer arrived), on an io_context with as many threads as the servers have. Every
-// phase connects first, runs a warm-up, then counts the answers that arrive in the measured
-// window; latencies are those of requests sent inside it. Client, coordinator (HTTP threads +
-// CAF workers) and baseline share the machine's cores, as a co-located front end would.
+// phase (or slice) connects first, runs a warm-up, then counts the answers that arrive in the
+// measured window; latencies are those of requests sent inside it. Client, coordinator (HTTP
+// threads + CAF workers) and baseline share the machine's cores, as a co-located front end would.
+// The GET comparisons alternate short slices of coordinator and baseline (who goes first swaps
+// every round) and sum each side, so load from other processes falls on both sides alike.
 //
-// Full run: 0.5 s warm-up + 3 s measured per phase; --quick: 0.1 s + 0.4 s.
-
-#include <stdlib.h>
+// Full run: POST 0.5 s warm-up + 3 s measured; each GET comparison 6 rounds of (0.1 s warm-up +
+// 0.5 s measured) per side, 3 s measured per side. --quick: POST 0.1 s + 0.4 s; GET 2 rounds of
+// (0.05 s + 0.2 s).
 
 #include <algorithm>
-#include <cmath>
 #include <cstdint>
 #include <cstdio>
-#include <filesystem>
 #include <functional>
 #include <memory>
 #include <string>
@@ -72,34 +72,6 @@ constexpr size_t connections = 64;
 /// The coordinator's default (server_config::threads); the baseline and the client use it too.
 constexpr unsigned http_threads = 2;
 constexpr auto io_timeout = std::chrono::seconds(10);
-
-std::string make_temp_dir() {
-  char tmpl[] = "/tmp/dsdn-bench-http-XXXXXX";
-  const char* dir = mkdtemp(tmpl);
-  if (dir == nullptr) {
-    std::perror("bench_http: mkdtemp");
-    std::exit(1);
-  }
-  return dir;
-}
-
-/// Removes the temp dir however main returns.
-struct temp_dir {
-  std::string path = make_temp_dir();
-  ~temp_dir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path, ignored);
-  }
-};
-
-double percentile_ms(std::vector<double>& v, double p) {
-  if (v.empty())
-    return 0;
-  auto k = static_cast<size_t>(std::ceil(p * static_cast<double>(v.size()))) - 1;
-  k = std::min(k, v.size() - 1);
-  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
-  return v[k] * 1000.0;
-}
 
 /// The node id connection `conn` registers as its `seq`-th request.
 std::string node_id(size_t conn, uint64_t seq) {
@@ -212,18 +184,25 @@ class client_connection : public std::enable_shared_from_this<client_connection>
   connection_figures figures_;
 };
 
+/// What the measured windows of one side saw, summed over its slices.
+struct load_totals {
+  uint64_t answered = 0;  // 200 answers that arrived inside a measured window
+  double measured_s = 0;  // the windows' total length
+  std::vector<double> latency_s;
+  std::vector<uint64_t> ok_per_connection;  // 200 answers per connection, warm-up included
+};
+
 struct load_figures {
   double per_s = 0;
   double p50_ms = 0;
   double p99_ms = 0;
   double max_ms = 0;
-  std::vector<uint64_t> ok_per_connection;  // 200 answers per connection, warm-up included
 };
 
-/// Drives `connections` connections against 127.0.0.1:`port` for `warmup_s` + `measure_s`.
-/// Returns false (after printing why) when a connection failed.
+/// Drives `connections` connections against 127.0.0.1:`port` for `warmup_s` + `measure_s` and
+/// adds what they saw to `out`. Returns false (after printing why) when a connection failed.
 bool run_load(const char* what, uint16_t port, double warmup_s, double measure_s,
-              const request_maker& make, load_figures& out) {
+              const request_maker& make, load_totals& out) {
   net::io_context io(static_cast<int>(http_threads));
   tcp::endpoint at(net::ip::address_v4::loopback(), port);
   window w;  // set below, before any connection starts
@@ -246,27 +225,58 @@ bool run_load(const char* what, uint16_t port, double warmup_s, double measure_s
   for (auto& t : threads)
     t.join();
 
-  uint64_t answered = 0;
-  std::vector<double> latency_s;
-  for (auto& c : conns) {
-    auto& f = c->figures();
+  out.ok_per_connection.resize(connections, 0);
+  for (size_t i = 0; i < connections; ++i) {
+    auto& f = conns[i]->figures();
     if (!f.error.empty()) {
       std::fprintf(stderr, "bench_http: %s: %s\n", what, f.error.c_str());
       return false;
     }
-    answered += f.in_window;
-    out.ok_per_connection.push_back(f.ok_total);
-    latency_s.insert(latency_s.end(), f.latency_s.begin(), f.latency_s.end());
+    out.answered += f.in_window;
+    out.ok_per_connection[i] += f.ok_total;
+    out.latency_s.insert(out.latency_s.end(), f.latency_s.begin(), f.latency_s.end());
   }
-  if (latency_s.empty()) {
+  out.measured_s += measure_s;
+  return true;
+}
+
+/// Rates and latencies of `t`. Returns false (after printing why) when nothing completed.
+bool summarize(const char* what, load_totals& t, load_figures& out) {
+  if (t.latency_s.empty() || t.measured_s <= 0) {
     std::fprintf(stderr, "bench_http: %s: no request completed in the measured window\n", what);
     return false;
   }
-  out.per_s = static_cast<double>(answered) / measure_s;
-  out.max_ms = *std::max_element(latency_s.begin(), latency_s.end()) * 1000.0;
-  out.p50_ms = percentile_ms(latency_s, 0.50);
-  out.p99_ms = percentile_ms(latency_s, 0.99);
+  out.per_s = static_cast<double>(t.answered) / t.measured_s;
+  out.max_ms = *std::max_element(t.latency_s.begin(), t.latency_s.end()) * 1000.0;
+  out.p50_ms = bench::percentile_ms(t.latency_s, 0.50);
+  out.p99_ms = bench::percentile_ms(t.latency_s, 0.99);
   return true;
+}
+
+/// How a coordinator-versus-baseline comparison is cut into alternating slices.
+struct slicing {
+  int rounds = 0;
+  double warmup_s = 0;   // per slice (fresh connections each slice)
+  double measure_s = 0;  // per slice; each side is measured rounds * measure_s in all
+};
+
+/// Runs `s.rounds` pairs of slices, the coordinator (`port`) and the baseline (`base_port`)
+/// alternating and swapping who goes first every round, so background load on the shared
+/// machine falls on both sides alike; each side's slices are summed.
+bool run_interleaved(const std::string& what, uint16_t port, uint16_t base_port, const slicing& s,
+                     const request_maker& make, load_figures& ours, load_figures& base) {
+  const std::string base_what = "baseline " + what;
+  load_totals ours_t, base_t;
+  for (int round = 0; round < s.rounds; ++round) {
+    bool ours_first = round % 2 == 0;
+    for (int k = 0; k < 2; ++k) {
+      bool ours_now = (k == 0) == ours_first;
+      if (!run_load(ours_now ? what.c_str() : base_what.c_str(), ours_now ? port : base_port,
+                    s.warmup_s, s.measure_s, make, ours_now ? ours_t : base_t))
+        return false;
+    }
+  }
+  return summarize(what.c_str(), ours_t, ours) && summarize(base_what.c_str(), base_t, base);
 }
 
 /// One GET on a fresh connection; the body of a 200 answer, or "" (after printing why).
@@ -418,9 +428,16 @@ struct figures {
   load_figures reg, health, node, base_health, base_node;
 };
 
+/// The run's timing: the POST phase runs once, the GET comparisons in slices.
+struct timing {
+  double warmup_s = 0;
+  double measure_s = 0;
+  slicing compare;
+};
+
 /// Starts the coordinator (embedded SQLite DA in `data_dir`) and its HTTP server, runs the
 /// phases against it and the baseline. Returns false (after printing why) on any failure.
-bool run_all(const std::string& data_dir, double warmup_s, double measure_s, figures& out) {
+bool run_all(const std::string& data_dir, const timing& t, figures& out) {
   caf::actor_system_config cfg;
   configure_actor_system(cfg);
   // As `serve` does: one worker per core, at least two.
@@ -449,8 +466,10 @@ bool run_all(const std::string& data_dir, double warmup_s, double measure_s, fig
   auto server = std::move(listening).value();
   const uint16_t port = server->port();
 
-  bool ok = run_load("POST /register", port, warmup_s, measure_s, register_maker(), out.reg);
-  const auto& registered = out.reg.ok_per_connection;
+  load_totals reg;
+  bool ok = run_load("POST /register", port, t.warmup_s, t.measure_s, register_maker(), reg) &&
+            summarize("POST /register", reg, out.reg);
+  const auto& registered = reg.ok_per_connection;
   if (ok && !std::all_of(registered.begin(), registered.end(), [](uint64_t n) { return n > 0; })) {
     std::fprintf(stderr, "bench_http: a connection registered no node\n");
     ok = false;
@@ -463,12 +482,10 @@ bool run_all(const std::string& data_dir, double warmup_s, double measure_s, fig
   }
   if (ok) {
     baseline_server base(std::move(bodies));
-    ok = run_load("GET /health", port, warmup_s, measure_s, health_maker(), out.health) &&
-         run_load("baseline GET /health", base.port(), warmup_s, measure_s, health_maker(),
-                  out.base_health) &&
-         run_load("GET /node", port, warmup_s, measure_s, node_maker(registered), out.node) &&
-         run_load("baseline GET /node", base.port(), warmup_s, measure_s, node_maker(registered),
-                  out.base_node);
+    ok = run_interleaved("GET /health", port, base.port(), t.compare, health_maker(), out.health,
+                         out.base_health) &&
+         run_interleaved("GET /node", port, base.port(), t.compare, node_maker(registered),
+                         out.node, out.base_node);
   }
   server->stop();
   server.reset();
@@ -480,14 +497,16 @@ bool run_all(const std::string& data_dir, double warmup_s, double measure_s, fig
 
 int main(int argc, char** argv) {
   auto opt = bench::parse_options(argc, argv);
-  const double warmup_s = opt.quick ? 0.1 : 0.5;
-  const double measure_s = opt.quick ? 0.4 : 3.0;
+  timing t;
+  t.warmup_s = opt.quick ? 0.1 : 0.5;
+  t.measure_s = opt.quick ? 0.4 : 3.0;
+  t.compare = opt.quick ? slicing{2, 0.05, 0.2} : slicing{6, 0.1, 0.5};
   // Info lines (start, listening, stop) are not what this measures.
   configure_logging("warn", "text");
 
-  temp_dir tmp;
+  bench::temp_dir tmp("http");
   figures f;
-  if (!run_all(tmp.path + "/data", warmup_s, measure_s, f))
+  if (!run_all(tmp.path + "/data", t, f))
     return 1;
 
   bench::report r("http");
@@ -507,17 +526,19 @@ int main(int argc, char** argv) {
   r.ratio("get_node_ratio", f.node.per_s / f.base_node.per_s);
   if (!opt.json) {
     std::printf(
-        "http (%zu connections, %u http threads, %.1f s measured per phase):\n"
+        "http (%zu connections, %u http threads; POST %.1f s measured; GET %d alternating "
+        "rounds of %.2f s per side):\n"
         "  POST /register %.0f/s, p50 %.2f ms, p99 %.2f ms, max %.2f ms (goals >= 20000/s, "
         "p99 <= 20 ms)\n"
         "  GET /health %.0f/s (p99 %.2f ms) vs bare Beast %.0f/s (p99 %.2f ms): ratio %.2f "
         "(goal >= 0.5)\n"
         "  GET /node/<id> %.0f/s (p99 %.2f ms) vs bare Beast %.0f/s (p99 %.2f ms): ratio %.2f "
         "(goal >= 0.5)\n",
-        connections, http_threads, measure_s, f.reg.per_s, f.reg.p50_ms, f.reg.p99_ms, f.reg.max_ms,
-        f.health.per_s, f.health.p99_ms, f.base_health.per_s, f.base_health.p99_ms,
-        f.health.per_s / f.base_health.per_s, f.node.per_s, f.node.p99_ms, f.base_node.per_s,
-        f.base_node.p99_ms, f.node.per_s / f.base_node.per_s);
+        connections, http_threads, t.measure_s, t.compare.rounds, t.compare.measure_s, f.reg.per_s,
+        f.reg.p50_ms, f.reg.p99_ms, f.reg.max_ms, f.health.per_s, f.health.p99_ms,
+        f.base_health.per_s, f.base_health.p99_ms, f.health.per_s / f.base_health.per_s,
+        f.node.per_s, f.node.p99_ms, f.base_node.per_s, f.base_node.p99_ms,
+        f.node.per_s / f.base_node.per_s);
   }
   r.print();
   return 0;

@@ -24,15 +24,12 @@
 // Full run: 200,000 events; --quick: 5,000.
 
 #include <sqlite3.h>
-#include <stdlib.h>
 
 #include <algorithm>
 #include <chrono>
-#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <deque>
-#include <filesystem>
 #include <memory>
 #include <string>
 #include <thread>
@@ -65,34 +62,6 @@ core::event node_event(uint64_t i) {
   std::snprintf(addr, sizeof(addr), "10.%u.%u.%u:50051", unsigned(i >> 16) & 255u,
                 unsigned(i >> 8) & 255u, unsigned(i) & 255u);
   return core::node_registered{id, "zone-" + std::to_string(i % 16), addr, 100 + i % 1000};
-}
-
-std::string make_temp_dir() {
-  char tmpl[] = "/tmp/dsdn-bench-publish-XXXXXX";
-  const char* dir = mkdtemp(tmpl);
-  if (dir == nullptr) {
-    std::perror("bench_publish: mkdtemp");
-    std::exit(1);
-  }
-  return dir;
-}
-
-/// Removes the temp dir however main returns.
-struct temp_dir {
-  std::string path = make_temp_dir();
-  ~temp_dir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path, ignored);
-  }
-};
-
-double percentile_ms(std::vector<double>& v, double p) {
-  if (v.empty())
-    return 0;
-  auto k = static_cast<size_t>(std::ceil(p * static_cast<double>(v.size()))) - 1;
-  k = std::min(k, v.size() - 1);
-  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
-  return v[k] * 1000.0;
 }
 
 struct publish_figures {
@@ -186,8 +155,8 @@ bool run_publish(const std::string& data_dir, uint64_t count, publish_figures& o
     return false;
   }
   out.max_ms = *std::max_element(latency_s.begin(), latency_s.end()) * 1000.0;
-  out.p50_ms = percentile_ms(latency_s, 0.50);
-  out.p99_ms = percentile_ms(latency_s, 0.99);
+  out.p50_ms = bench::percentile_ms(latency_s, 0.50);
+  out.p99_ms = bench::percentile_ms(latency_s, 0.99);
   return true;
 }
 
@@ -272,7 +241,7 @@ int main(int argc, char** argv) {
   // Info lines (start, rebuild, ready, stop) are not what this measures.
   configure_logging("warn", "text");
 
-  temp_dir tmp;
+  bench::temp_dir tmp("publish");
   publish_figures pub;
   if (!run_publish(tmp.path + "/data", count, pub))
     return 1;

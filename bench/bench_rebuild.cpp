@@ -31,12 +31,9 @@
 // The rebuilt state is checked (event, blob, node and object counts; the same checksum as the
 // baseline); any mismatch exits 1.
 
-#include <stdlib.h>
-
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
-#include <filesystem>
 #include <memory>
 #include <string>
 #include <thread>
@@ -99,25 +96,6 @@ core::event event_for(uint64_t i, uint64_t nodes) {
     return core::object_registered{hash_for(obj), 1 + obj % 100000};
   return core::replica_added{hash_for(obj), node_id_for((obj * 7 + slot) % nodes)};
 }
-
-std::string make_temp_dir() {
-  char tmpl[] = "/tmp/dsdn-bench-rebuild-XXXXXX";
-  const char* dir = mkdtemp(tmpl);
-  if (dir == nullptr) {
-    std::perror("bench_rebuild: mkdtemp");
-    std::exit(1);
-  }
-  return dir;
-}
-
-/// Removes the temp dir however main returns.
-struct temp_dir {
-  std::string path = make_temp_dir();
-  ~temp_dir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path, ignored);
-  }
-};
 
 /// What the data dir holds, to check the rebuild against.
 struct dataset {
@@ -326,7 +304,7 @@ int main(int argc, char** argv) {
   // Start, progress and ready lines are not what this measures.
   configure_logging("warn", "text");
 
-  temp_dir tmp;
+  bench::temp_dir tmp("rebuild");
   const std::string data_dir = tmp.path + "/data";
   dataset data;
   if (!prepare(data_dir, count, data))

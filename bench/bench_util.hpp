@@ -1,14 +1,22 @@
 #pragma once
 // Shared plumbing for the benchmarks: flags (--json, --quick), a monotonic clock, resident
-// set size, and the one JSON object every benchmark prints.
+// set size, a scratch directory, percentiles, and the one JSON object every benchmark prints.
 
+#include <stdlib.h>
 #include <unistd.h>
+
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <string>
+#include <system_error>
+#include <vector>
 
 namespace bench {
 
@@ -40,6 +48,39 @@ inline size_t rss_bytes() {
   size_t total = 0, resident = 0;
   f >> total >> resident;
   return resident * static_cast<size_t>(sysconf(_SC_PAGESIZE));
+}
+
+/// A fresh /tmp/dsdn-bench-<topic>-XXXXXX, removed however main returns (unless `keep` was set,
+/// to leave logs for a failure). Exits when /tmp refuses it (nothing has started yet then).
+struct temp_dir {
+  explicit temp_dir(const std::string& topic) {
+    std::string tmpl = "/tmp/dsdn-bench-" + topic + "-XXXXXX";
+    if (mkdtemp(tmpl.data()) == nullptr) {
+      std::perror(("bench_" + topic + ": mkdtemp").c_str());
+      std::exit(1);
+    }
+    path = tmpl;
+  }
+  temp_dir(const temp_dir&) = delete;
+  temp_dir& operator=(const temp_dir&) = delete;
+  ~temp_dir() {
+    std::error_code ignored;
+    if (!keep)
+      std::filesystem::remove_all(path, ignored);
+  }
+  std::string path;
+  bool keep = false;
+};
+
+/// The `p` quantile (0..1, nearest rank) of durations `v` in seconds, in milliseconds; 0 when
+/// empty. Reorders `v`.
+inline double percentile_ms(std::vector<double>& v, double p) {
+  if (v.empty())
+    return 0;
+  auto k = static_cast<size_t>(std::ceil(p * static_cast<double>(v.size())));
+  k = std::min(k > 0 ? k - 1 : 0, v.size() - 1);
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
+  return v[k] * 1000.0;
 }
 
 /// Collects figures and prints {"bench", "metrics", "baseline", "ratios"}.

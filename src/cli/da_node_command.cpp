@@ -14,10 +14,6 @@ namespace dsdn::cli {
 
 namespace {
 
-std::string url_host(const std::string& host) {
-  return host.find(':') != std::string::npos ? "[" + host + "]" : host;
-}
-
 int run_da_node_serve(const cli_context& ctx, const da_node_command_options& opt) {
   if (!configure_logging(opt.log_level, opt.log_format)) {
     ctx.io.err << "Error: --log-level must be trace|debug|info|warn|error|critical|off and "
@@ -35,7 +31,7 @@ int run_da_node_serve(const cli_context& ctx, const da_node_command_options& opt
     return exit_failure;
   }
   auto server = std::move(started).value();
-  std::string url = "http://" + url_host(cfg.host) + ":" + std::to_string(server->port());
+  auto url = listen_url(cfg.host, server->port());
   // The server logged its address and settings; this line is for scripts.
   ctx.io.out << "da_node_started url=" << url << " validator_key=" << server->validator_key_hex()
              << std::endl;  // flushed: a script may be waiting for it

@@ -76,6 +76,11 @@ CLI::Validator at_least(uint64_t min) {
       ">= " + std::to_string(min));
 }
 
+std::string listen_url(const std::string& host, uint16_t port) {
+  auto bracketed = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+  return "http://" + bracketed + ":" + std::to_string(port);
+}
+
 std::string trim_trailing_slashes(std::string url) {
   while (!url.empty() && url.back() == '/')
     url.pop_back();

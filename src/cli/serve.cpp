@@ -78,10 +78,6 @@ void log_configuration(const cli_context& ctx, const serve_options& o, const ser
     log().warn("{}", w);
 }
 
-std::string url_host(const std::string& host) {
-  return host.find(':') != std::string::npos ? "[" + host + "]" : host;
-}
-
 int run_serve(const cli_context& ctx, serve_options opt, const committee_options& copt) {
   if (opt.api_token.empty())
     opt.api_token = ctx.client.api_token;  // `--api-token X serve` (the global flag)
@@ -152,8 +148,8 @@ int run_serve(const cli_context& ctx, serve_options opt, const committee_options
   }
   // The server owns its io_context and must be gone before the actor system (declared above).
   auto server = std::move(started).value();
-  log().info("serve_listening url=http://{}:{} (/ready answers 503 until the rebuild is done)",
-             url_host(opt.host), server->port());
+  log().info("serve_listening url={} (/ready answers 503 until the rebuild is done)",
+             listen_url(opt.host, server->port()));
 
   auto rebuilt = node->rebuild_and_accept();
   if (!rebuilt) {

@@ -2,8 +2,9 @@
 //
 //   primary    --mock-da: memory | --da-rpc-url: Celestia (or a da-node) | else: embedded sqlite
 //   secondary  --enable-fallback --fallback-da-type quorum: QuorumDA (serve_quorum.cpp)
-//   emergency  --enable-fallback --fallback-da-type emergency --emergency-da-url: a da-node,
-//              spoken to with the Celestia client, in the primary's namespace
+//   emergency  --enable-fallback --emergency-da-url (with --fallback-da-type emergency, or quorum
+//              as the layer after the QuorumDA): a da-node, spoken to with the Celestia client,
+//              in the primary's namespace. --fallback-da-type emergency requires the URL.
 //
 // The backends are only constructed here (no I/O): a layer that is down shows up in the health
 // monitor once the coordinator runs.
@@ -104,8 +105,10 @@ plan_result plan_da_layers(const serve_options& o, serve_plan& plan) {
     if (!quorum)
       return quorum;
   }
-  const bool emergency = fallback && plan.fallback_type == "emergency";
-  if (emergency && o.emergency_da_url.empty())
+  // The emergency layer is the last resort behind the secondary when one is configured, or
+  // the only fallback layer with --fallback-da-type emergency.
+  const bool emergency = fallback && !o.emergency_da_url.empty();
+  if (fallback && plan.fallback_type == "emergency" && o.emergency_da_url.empty())
     return {serve_config_errc::fallback,
             "--fallback-da-type emergency needs --emergency-da-url (or EMERGENCY_DA_URL): the "
             "URL of a `dsdn-coordinator da-node serve`"};

@@ -440,3 +440,37 @@ TEST_CASE_FIXTURE(fallback_fixture,
   CHECK(r.layers.at(2).post_count == 1);
   CHECK(health().word == "emergency");
 }
+
+TEST_CASE_FIXTURE(fallback_fixture,
+                  "consistency: a head the consumer has not polled yet is read, not reported") {
+  REQUIRE(write("n1").first);
+  // The chain moves on without the consumer noticing (no time passes, so no poll): a copy of
+  // blob 1 at height 2, which the state machine skips as a duplicate.
+  auto first = primary.backend->get_range(1, 1, 10);
+  REQUIRE(first.ok());
+  REQUIRE(primary.backend->submit({first.value().at(0).data}).ok());
+  REQUIRE(head(primary) == 2);
+  REQUIRE(call<consumer_status>(consumer, atom::status_v).first->next_height == 2);
+
+  consistency_checker_config cfg;
+  cfg.layers.primary = primary.actor;
+  cfg.layers.secondary = secondary.actor;
+  cfg.layers.emergency = emergency.actor;
+  cfg.sm = sm;
+  cfg.consumer = consumer;
+  cfg.router = router;
+  cfg.engine = engine;
+  cfg.trusted.add(key.public_key_bytes());
+  cfg.trusted.add(key2.public_key_bytes());
+  cfg.detached_replay = false;
+  auto checker = spawn_consistency_checker(sys, cfg);
+  auto rep = call<consistency_report>(checker, atom::verify_v).first;
+  REQUIRE(rep);
+  INFO((rep->details.empty() ? std::string() : rep->details.front()));
+  CHECK(rep->is_consistent);
+  CHECK(rep->da_head == 2);
+  CHECK(rep->consumer_next_height == 3);
+  CHECK(rep->rebuilt_checksum == rep->live_checksum);
+  CHECK(state().counters.blobs_duplicate == 1);
+  caf::anon_send_exit(checker, caf::exit_reason::user_shutdown);
+}

@@ -76,3 +76,9 @@ TEST_CASE("trailing slashes and path escaping") {
   CHECK(dsdn::cli::path_segment("a/b c?d#e%") == "a%2Fb%20c%3Fd%23e%25");
   CHECK(dsdn::cli::path_segment("\xC3\xA9") == "%C3%A9");
 }
+
+TEST_CASE("listen_url brackets IPv6 literals") {
+  CHECK(dsdn::cli::listen_url("127.0.0.1", 45831) == "http://127.0.0.1:45831");
+  CHECK(dsdn::cli::listen_url("localhost", 80) == "http://localhost:80");
+  CHECK(dsdn::cli::listen_url("::1", 8080) == "http://[::1]:8080");
+}

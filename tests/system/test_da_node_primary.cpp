@@ -12,93 +12,25 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
-#include "cli/cli_process.hpp"
-#include "system/process.hpp"
+#include "system/da_processes.hpp"
 
 using namespace std::chrono_literals;
 
+using systest::coordinator_process;
+using systest::make_temp_dir;
+
 namespace {
 
-/// A namespace valid for blobs (version 0, 18 zero bytes, a 10-byte sub-ID).
-const std::string test_namespace = "00" + std::string(36, '0') + "00000000000000d5d4e0";
-
-std::string make_temp_dir() {
-  char tmpl[] = "/tmp/dsdn-danode-systest-XXXXXX";
-  return mkdtemp(tmpl);
+/// A DA node under `dir`, logging to DIR/da-node.log.
+systest::da_node start_da_node(const std::string& dir, const std::vector<std::string>& extra) {
+  return systest::da_node(dir + "/da-node", dir + "/da-node.log", extra);
 }
-
-/// A running `da-node serve` and what it printed on stdout.
-struct da_node {
-  std::unique_ptr<systest::child_process> proc;
-  std::string url;
-  std::string validator_key;
-
-  da_node(const std::string& dir, const std::vector<std::string>& extra) {
-    std::vector<std::string> args{
-        DSDN_COORDINATOR_BIN, "da-node",        "serve",           "--port", "0",
-        "--data-dir",         dir + "/da-node", "--block-time-ms", "50"};
-    args.insert(args.end(), extra.begin(), extra.end());
-    proc = std::make_unique<systest::child_process>(args, dir + "/da-node.log");
-    REQUIRE(proc->started());
-    REQUIRE_MESSAGE(proc->wait_for_output("da_node_started url=", 30s), proc->output());
-    url = systest::log_field(proc->output(), "da_node_started", "url");
-    validator_key = systest::log_field(proc->output(), "da_node_started", "validator_key");
-  }
-};
-
-/// A running `serve` using `da_url` as its primary DA, ready for writes.
-struct coordinator_process {
-  std::unique_ptr<systest::child_process> proc;
-  std::string url;
-  std::string dir;
-
-  /// `extra` is appended to the command line; by default the node's network is `local`.
-  coordinator_process(const std::string& scratch, const std::string& da_url,
-                      const std::string& log_name,
-                      const std::vector<std::string>& extra = {"--da-network", "local"})
-      : dir(scratch) {
-    std::vector<std::string> args{DSDN_COORDINATOR_BIN,
-                                  "serve",
-                                  "--port",
-                                  "0",
-                                  "--data-dir",
-                                  scratch + "/coordinator",
-                                  "--da-rpc-url",
-                                  da_url,
-                                  "--da-namespace",
-                                  test_namespace,
-                                  "--health-interval-ms",
-                                  "200"};
-    args.insert(args.end(), extra.begin(), extra.end());
-    proc = std::make_unique<systest::child_process>(args, scratch + "/" + log_name);
-    REQUIRE(proc->started());
-    REQUIRE_MESSAGE(proc->wait_for_output("serve_listening url=", 60s), proc->output());
-    url = systest::log_field(proc->output(), "serve_listening", "url");
-    clirun::cli_result r;
-    for (int i = 0; i < 600 && r.status != 0; ++i) {
-      r = cli({"ready"});
-      if (r.status != 0)
-        std::this_thread::sleep_for(50ms);
-    }
-    REQUIRE_MESSAGE(r.status == 0, proc->output());
-  }
-
-  clirun::cli_result cli(const std::vector<std::string>& args) const {
-    return clirun::run_cli(dir, args, {{"DSDN_COORDINATOR_URL", url}});
-  }
-
-  nlohmann::json info() const {
-    auto r = cli({"system", "info"});
-    REQUIRE_MESSAGE(r.status == 0, r.err);
-    return r.body();
-  }
-};
 
 }  // namespace
 
 TEST_CASE("a coordinator on a da-node primary rebuilds the same state after kill -9") {
   auto dir = make_temp_dir();
-  da_node node(dir, {});
+  auto node = start_da_node(dir, {});
   REQUIRE(node.url.rfind("http://127.0.0.1:", 0) == 0);
   CHECK(node.url != "http://127.0.0.1:0");
   CHECK(node.validator_key.size() == 64);
@@ -106,7 +38,7 @@ TEST_CASE("a coordinator on a da-node primary rebuilds the same state after kill
   std::string checksum;
   uint64_t height = 0;
   {
-    coordinator_process c(dir, node.url, "serve1.log");
+    coordinator_process c(dir, coordinator_process::primary_args(node.url), "serve1.log");
     CHECK(c.proc->output().find("da_layers_configured primary=celestia primary_url=" + node.url +
                                 " secondary=none emergency=none") != std::string::npos);
     for (int i = 0; i < 5; ++i) {
@@ -127,7 +59,7 @@ TEST_CASE("a coordinator on a da-node primary rebuilds the same state after kill
   }
 
   {
-    coordinator_process c(dir, node.url, "serve2.log");
+    coordinator_process c(dir, coordinator_process::primary_args(node.url), "serve2.log");
     auto info = c.info();
     CHECK(info["state_checksum"] == checksum);
     CHECK(info["applied_height"].get<uint64_t>() == height);
@@ -157,14 +89,16 @@ TEST_CASE("da-node serve: SIGTERM, the same key after a restart, auth, refusals"
   auto dir = make_temp_dir();
   std::string key;
   {
-    da_node node(dir, {"--auth-token", "s3cret", "--host", "localhost"});
+    auto node = start_da_node(dir, {"--auth-token", "s3cret", "--host", "localhost"});
     REQUIRE(node.url.rfind("http://localhost:", 0) == 0);
     key = node.validator_key;
     {
       // The coordinator reaches the token-protected node with --da-auth-token (on the
       // mainnet network, where the token is required).
-      coordinator_process c(dir, node.url, "serve-auth.log",
-                            {"--da-network", "mainnet", "--da-auth-token", "s3cret"});
+      coordinator_process c(dir,
+                            {"--da-rpc-url", node.url, "--da-namespace", systest::test_namespace,
+                             "--da-network", "mainnet", "--da-auth-token", "s3cret"},
+                            "serve-auth.log");
       auto r = c.cli({"node", "register", "--id", "n", "--zone", "z", "--addr", "h:1"});
       CHECK_MESSAGE(r.status == 0, r.err);
       c.proc->signal(SIGTERM);
@@ -176,7 +110,7 @@ TEST_CASE("da-node serve: SIGTERM, the same key after a restart, auth, refusals"
     CHECK(*code == 0);
   }
   {
-    da_node node(dir, {});
+    auto node = start_da_node(dir, {});
     CHECK(node.validator_key == key);  // the key lives in the data dir
     node.proc->signal(SIGTERM);
     REQUIRE(node.proc->wait(30s));

@@ -49,6 +49,10 @@ const CLI::Validator& unsigned_integer();
 /// Accepts an integer >= `min` (use after unsigned_integer()).
 CLI::Validator at_least(uint64_t min);
 
+/// `http://host:port`, with an IPv6 literal host in brackets: the URL a server prints for the
+/// address it listens on.
+std::string listen_url(const std::string& host, uint16_t port);
+
 /// `url` without trailing '/' characters.
 std::string trim_trailing_slashes(std::string url);
 

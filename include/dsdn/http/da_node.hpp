@@ -85,20 +85,4 @@ class da_node_server {
   virtual void stop() = 0;
 };
 
-/// What `dsdn-coordinator da-node serve` passes in.
-struct da_node_options {
-  std::string host = "127.0.0.1";
-  uint16_t port = 26658;
-  std::string data_dir = "./da-node-data";
-  uint64_t block_time_ms = 1000;
-  std::string auth_token;
-  unsigned threads = 2;
-};
-
-/// Runs a DA node until SIGINT or SIGTERM: blocks both signals in the calling thread before
-/// any thread starts (call it from the main thread, before other threads exist), starts the
-/// server, logs the validator key and the URL at info, waits with sigwait, stops. Returns 0
-/// after a clean stop, 1 when the node could not start (the reason is logged at critical).
-int run_da_node(const da_node_options& options);
-
 }  // namespace dsdn::http
