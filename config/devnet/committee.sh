@@ -98,14 +98,13 @@ start_all() {
 
   local da_args=()
   if [[ "${DEVNET_DA:-node}" == "node" ]]; then
-    local da_port
-    da_port="$(free_port)"
-    "$bin" da-node serve --port "$da_port" --data-dir "$dir/da-node" --block-time-ms 200 \
+    # Port 0: the DA node binds a free port and prints its URL once listening.
+    "$bin" da-node serve --port 0 --data-dir "$dir/da-node" --block-time-ms 200 \
       >"$dir/da-node.log" 2>&1 &
     echo $! >"$dir/da-node.pid"
-    wait_for_line "$dir/da-node.log" "da_node_listening url=" 30 ||
+    wait_for_line "$dir/da-node.log" "da_node_started url=" 30 ||
       { echo "the DA node did not start:" >&2; cat "$dir/da-node.log" >&2; stop_all; exit 1; }
-    da_args=(--da-rpc-url "http://127.0.0.1:$da_port" --da-network devnet
+    da_args=(--da-rpc-url "$(log_field "$dir/da-node.log" da_node_started url)" --da-network local
              --da-namespace "$(printf '00%.0s' {1..19})$(printf 'dd%.0s' {1..10})")
   else
     da_args=(--mock-da)

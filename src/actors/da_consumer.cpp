@@ -2,11 +2,14 @@
 // and hands them to the state machine. One read and one apply at a time: the next read starts
 // only after the state machine has taken the previous batch (natural backpressure).
 //
-//   idle --(wake | tick | sync)--> reading --blobs--> applying --applied--> reading (more?)
-//                                     |                                 \--> idle (caught up)
-//                                     +--error--> idle (retried at the next tick)
-
-#include <limits>
+//   idle --(wake | tick | sync)--> head --> reading --blobs--> applying --applied--> reading
+//                                   |          |                               \--> idle
+//                                   +----------+--error--> idle (retried at the next tick)
+//
+// Each round first asks for the head and reads [next, head]: an empty answer means every one
+// of those heights was scanned and holds nothing of ours, so the consumer moves past them. (A
+// chain makes blocks whether or not we write; without this, every round would scan all the
+// empty heights since our last blob again.)
 
 #include <caf/actor_system.hpp>
 #include <caf/typed_event_based_actor.hpp>
@@ -40,9 +43,10 @@ using consumer_pointer = da_consumer_actor::stateful_pointer<consumer_state>;
 
 void read_round(consumer_pointer self);
 
-/// After a failed round: a following consumer retries at its next tick; a consumer that only
-/// serves syncs schedules one tick itself.
-void retry_later(consumer_pointer self) {
+/// Ends a round that leaves nothing to do now (it failed, or caught up while a sync waits for
+/// a later head): a following consumer reads again at its next tick; one that only serves
+/// syncs schedules one tick itself.
+void idle_until_tick(consumer_pointer self) {
   auto& st = self->state;
   st.busy = false;
   if (!st.following && !st.syncs.empty())
@@ -67,11 +71,10 @@ positioned_blob_list decode(consumer_state& st, const stored_blob_list& blobs,
   return out;
 }
 
-void answer_syncs(consumer_state& st, bool caught_up) {
+/// Answers the syncs whose target height has been read.
+void answer_syncs(consumer_state& st) {
   auto it = st.syncs.begin();
   while (it != st.syncs.end()) {
-    if (caught_up && st.status.next_height <= it->target)
-      st.status.next_height = it->target + 1;
     if (st.status.next_height > it->target) {
       it->promise.deliver(st.status.next_height);
       it = st.syncs.erase(it);
@@ -90,6 +93,31 @@ void finish_round(consumer_pointer self, bool more) {
   }
 }
 
+/// Every height up to `head` was read and held nothing more of ours: moves past them. A sync
+/// for a later height (its target is a head read after ours) waits for the next round: at once
+/// when a wake or sync came in meanwhile, else at the next tick. Only heights actually read
+/// are ever passed over.
+void caught_up(consumer_pointer self, uint64_t head) {
+  auto& st = self->state;
+  if (head >= st.status.next_height)
+    st.status.next_height = head + 1;
+  answer_syncs(st);
+  if (st.wake_pending)
+    finish_round(self, false);
+  else
+    idle_until_tick(self);
+}
+
+void read_failed(consumer_pointer self, const char* what, const caf::error& err) {
+  auto& st = self->state;
+  st.status.read_errors++;
+  log().warn("da_read_failed step={} from_height={} error=\"{}\"", what, st.status.next_height,
+             self->system().render(err));
+  idle_until_tick(self);
+}
+
+void read_blobs(consumer_pointer self, uint64_t head);
+
 void read_round(consumer_pointer self) {
   auto& st = self->state;
   if (st.busy) {
@@ -98,17 +126,26 @@ void read_round(consumer_pointer self) {
   }
   st.busy = true;
   st.wake_pending = false;
-  auto from = st.status.next_height;
-  self->request(st.da, st.cfg.da_timeout, atom::read_v, from, std::numeric_limits<uint64_t>::max(),
-                st.cfg.read_blobs)
+  self->request(st.da, st.cfg.da_timeout, atom::head_v)
       .then(
-          [self](stored_blob_list& blobs) {
+          [self](uint64_t head) {
+            if (head < self->state.status.next_height)
+              caught_up(self, head);
+            else
+              read_blobs(self, head);
+          },
+          [self](const caf::error& err) { read_failed(self, "head", err); });
+}
+
+void read_blobs(consumer_pointer self, uint64_t head) {
+  auto& st = self->state;
+  auto from = st.status.next_height;
+  self->request(st.da, st.cfg.da_timeout, atom::read_v, from, head, st.cfg.read_blobs)
+      .then(
+          [self, head](stored_blob_list& blobs) {
             auto& st = self->state;
             if (blobs.empty()) {
-              answer_syncs(st, true);
-              st.busy = false;
-              if (st.wake_pending)
-                finish_round(self, false);
+              caught_up(self, head);
               return;
             }
             bool full = blobs.size() >= st.cfg.read_blobs;
@@ -123,23 +160,17 @@ void read_round(consumer_pointer self) {
                 .then(
                     [self, next, full](uint64_t) {
                       self->state.status.next_height = next;
-                      answer_syncs(self->state, false);
+                      answer_syncs(self->state);
                       finish_round(self, full);
                     },
                     [self](const caf::error& err) {
                       // The state machine is gone or stuck; the same heights are read again.
                       log().error("apply_failed error=\"{}\"", self->system().render(err));
                       self->state.status.read_errors++;
-                      retry_later(self);
+                      idle_until_tick(self);
                     });
           },
-          [self](const caf::error& err) {
-            auto& st = self->state;
-            st.status.read_errors++;
-            log().warn("da_read_failed from_height={} error=\"{}\"", st.status.next_height,
-                       self->system().render(err));
-            retry_later(self);
-          });
+          [self](const caf::error& err) { read_failed(self, "blobs", err); });
 }
 
 da_consumer_actor::behavior_type consumer_behavior(consumer_pointer self, da_consumer_config cfg,

@@ -1,9 +1,11 @@
 // The member side of the committee: the actor published on the peer port. It wraps a
 // member_signer (all checks live there) and converts between wire strings and bytes; every
-// size is checked before a byte is read.
+// size is checked before a byte is read. Answered hellos go to the hello_relay, so the peer
+// manager learns the members that dial this one.
 
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
+#include <caf/send.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
 #include "dsdn/actors/committee.hpp"
@@ -29,9 +31,29 @@ caf::error refuse(const std::string& what, const std::string& why) {
 
 }  // namespace
 
+void hello_relay::attach(peer_manager_actor manager) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  manager_ = std::move(manager);
+}
+
+void hello_relay::detach() {
+  std::lock_guard<std::mutex> guard{mtx_};
+  manager_ = nullptr;
+}
+
+void hello_relay::introduce(const std::string& id, const caf::strong_actor_ptr& sender) const {
+  peer_manager_actor target;
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    target = manager_;
+  }
+  if (target && sender)
+    caf::anon_send(target, atom::introduce_v, id, sender);
+}
+
 signing_peer_actor::behavior_type signing_peer_behavior(
     signing_peer_actor::pointer self, std::shared_ptr<multi::member_signer> signer,
-    state_machine_actor sm) {
+    state_machine_actor sm, std::shared_ptr<hello_relay> relay) {
   return {
       [=](atom::hello, const std::string& challenger,
           const std::string& challenge) -> caf::result<std::string, std::string> {
@@ -40,6 +62,9 @@ signing_peer_actor::behavior_type signing_peer_behavior(
         if (!signer->members().find(challenger))
           return refuse("hello", "\"" + challenger + "\" is not a committee member");
         auto sig = signer->hello(bytes_of(challenge), challenger);
+        // The dialer is not trusted yet: the manager checks it with a hello back.
+        if (relay)
+          relay->introduce(challenger, self->current_sender());
         return {signer->id(), as_string(sig.data(), sig.size())};
       },
       [=](caf::ping_atom, uint64_t nonce) -> caf::result<uint64_t, uint64_t, std::string> {
@@ -84,10 +109,11 @@ signing_peer_actor::behavior_type signing_peer_behavior(
   };
 }
 
-signing_peer_actor spawn_signing_peer(caf::actor_system& sys, signing_peer_config cfg) {
+signing_peer_actor spawn_signing_peer(caf::actor_system& sys, signing_peer_config cfg,
+                                      std::shared_ptr<hello_relay> relay) {
   auto signer = std::make_shared<multi::member_signer>(std::move(cfg.committee),
                                                        std::move(cfg.self), cfg.limits);
-  return sys.spawn(signing_peer_behavior, std::move(signer), std::move(cfg.sm));
+  return sys.spawn(signing_peer_behavior, std::move(signer), std::move(cfg.sm), std::move(relay));
 }
 
 }  // namespace dsdn

@@ -2,7 +2,10 @@
 // there) and does what its steps ask: requests round-1 commitments and round-2 shares from the
 // selected members' signing_peers, arms a timer for each round deadline, and answers the
 // requester once with the signature and signers or with the failure naming the cheaters.
-// A member that refuses or cannot be reached is left to the round timeout, which excludes it.
+// Round 1 uses the commitments the peer manager prefetched (cfg.precommitted) for the members
+// that have one, so a session with a full pool costs one round trip instead of two. A member
+// that answers a request with an error (e.g. it no longer holds a prefetched nonce) is excluded
+// at once and the session retries; one that does not answer is left to the round timeout.
 
 #include <chrono>
 #include <optional>
@@ -84,18 +87,46 @@ void on_share(session_pointer self, const std::string& from, uint32_t attempt,
                                        z.size(), now_ms(self)));
 }
 
+/// An error answer ends the member's part in this attempt at once; a request timeout is left
+/// to the round deadline (the same length), which names every silent member together.
+void on_request_error(session_pointer self, const std::string& id, uint32_t attempt,
+                      const caf::error& err) {
+  if (err == caf::sec::request_timeout) {
+    log().debug("committee_request_timeout member={} attempt={}", id, attempt);
+    return;
+  }
+  log().warn("committee_request_refused member={} attempt={} error=\"{}\"", id, attempt,
+             self->system().render(err));
+  if (!self->state.session)
+    return;
+  handle(self,
+         self->state.session->on_refusal(id, attempt, self->system().render(err), now_ms(self)));
+}
+
 void request_commitments(session_pointer self, const multi::session_step& step) {
+  auto& pre = self->state.cfg.precommitted;
+  std::vector<std::pair<std::string, std::string>> ready;  // prefetched, fed in below
   for (const auto& id : step.to) {
+    if (auto it = pre.find(id); it != pre.end()) {
+      ready.emplace_back(id, std::move(it->second));
+      pre.erase(it);  // each prefetched commitment is offered to one attempt only
+      continue;
+    }
     auto link = self->state.cfg.links.find(id);
     if (link == self->state.cfg.links.end())
       continue;  // not connected: the round timeout excludes it
     const uint32_t attempt = step.attempt;
     self->request(link->second, self->state.cfg.commitment_timeout, atom::commit_v)
         .then([=](const std::string& c) { on_commitment(self, id, attempt, c); },
-              [=](const caf::error& err) {
-                log().debug("committee_commit_failed member={} error=\"{}\"", id,
-                            self->system().render(err));
-              });
+              [=](const caf::error& err) { on_request_error(self, id, attempt, err); });
+  }
+  for (const auto& [id, c] : ready) {
+    auto next = self->state.session->on_commitment(
+        id, step.attempt, reinterpret_cast<const uint8_t*>(c.data()), c.size(), now_ms(self));
+    if (next.kind != multi::step_kind::accepted) {
+      handle(self, next);  // the round moved on (all in, or a fault): the rest is stale
+      return;
+    }
   }
 }
 
@@ -119,14 +150,13 @@ void request_shares(session_pointer self, const multi::session_step& step) {
     self->request(link->second, cfg.share_timeout, atom::sign_v, cfg.own_id, cfg.message, wire,
                   sig_str)
         .then([=](const std::string& z) { on_share(self, id, attempt, z); },
-              [=](const caf::error& err) {
-                log().warn("committee_share_refused member={} error=\"{}\"", id,
-                           self->system().render(err));
-              });
+              [=](const caf::error& err) { on_request_error(self, id, attempt, err); });
   }
 }
 
 void arm_timer(session_pointer self) {
+  if (!self->state.session)
+    return;  // finished while handling a nested step
   auto deadline = self->state.session->deadline();
   if (!deadline || deadline == self->state.armed)
     return;
@@ -178,6 +208,7 @@ signing_session_actor::behavior_type signing_session_behavior(session_pointer se
         multi::session_options opts;
         opts.commitment_timeout = std::chrono::duration_cast<ms>(st.cfg.commitment_timeout);
         opts.share_timeout = std::chrono::duration_cast<ms>(st.cfg.share_timeout);
+        opts.excluded = st.cfg.excluded;
         auto created = multi::signing_session::create(st.cfg.committee, as_bytes(st.cfg.message),
                                                       connected, opts);
         if (!created) {

@@ -15,31 +15,10 @@
 #include <caf/send.hpp>
 
 #include "dsdn/actors/logging.hpp"
+#include "dsdn/cli/openssl_error_queue.hpp"
 #include "dsdn/cli/options.hpp"
 
 namespace dsdn::cli {
-
-namespace {
-
-bool split_address(const std::string& address, std::string& host, uint16_t& port) {
-  auto colon = address.rfind(':');
-  if (colon == std::string::npos || colon == 0)
-    return false;
-  host = address.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
-    host = host.substr(1, host.size() - 2);
-  try {
-    auto p = std::stoul(address.substr(colon + 1));
-    if (p == 0 || p > 65535)
-      return false;
-    port = static_cast<uint16_t>(p);
-  } catch (const std::exception&) {
-    return false;
-  }
-  return true;
-}
-
-}  // namespace
 
 void add_committee_options(CLI::App& cmd, committee_options& o) {
   const std::string g = "Committee (FROST threshold signatures over CAF's middleman)";
@@ -85,8 +64,11 @@ result<std::optional<committee_plan>, int> load_committee_plan(const committee_o
   if (!m)
     return {exit_failure, m.error().message};
   committee_plan plan{std::move(c).value(), std::move(m).value()};
-  if (!split_address(plan.member.address, plan.host, plan.port))
+  auto endpoint = multi::split_address(plan.member.address);
+  if (!endpoint)
     return {exit_failure, "member address " + plan.member.address + " is not host:port"};
+  plan.host = endpoint->host;
+  plan.port = endpoint->port;
   plan.tls = any_tls;
   plan.tls_cert = o.peer_tls_cert;
   plan.tls_key = o.peer_tls_key;
@@ -109,6 +91,10 @@ void configure_committee_system(const committee_plan& plan, caf::actor_system_co
   // Heartbeats let a half-open link (a peer host gone without a FIN) be noticed.
   cfg.set("middleman.heartbeat-interval", caf::timespan{std::chrono::seconds(1)});
   if (plan.tls) {
+    if (!openssl_error_queue_guarded())
+      log().warn(
+          "committee_tls_unguarded (SSL_read is interposed by another library: a failed TLS "
+          "handshake may drop other peer links)");
     cfg.load<caf::openssl::manager>();
     cfg.openssl_certificate = plan.tls_cert;
     cfg.openssl_key = plan.tls_key;
@@ -120,8 +106,9 @@ result<std::unique_ptr<committee_runtime>, int> committee_runtime::start(caf::ac
                                                                          const committee_plan& plan,
                                                                          coordinator& node) {
   std::unique_ptr<committee_runtime> rt(new committee_runtime);
+  rt->relay_ = std::make_shared<hello_relay>();
   rt->peer_ = spawn_signing_peer(
-      sys, signing_peer_config{plan.committee, plan.member, {}, node.state_machine()});
+      sys, signing_peer_config{plan.committee, plan.member, {}, node.state_machine()}, rt->relay_);
   auto published = plan.tls
                        ? caf::openssl::publish(rt->peer_, plan.port, plan.host.c_str(), true)
                        : sys.middleman().publish(rt->peer_, plan.port, plan.host.c_str(), true);
@@ -137,6 +124,8 @@ result<std::unique_ptr<committee_runtime>, int> committee_runtime::start(caf::ac
   cfg.connector = plan.tls ? caf::actor_cast<caf::actor>(sys.openssl_manager().actor_handle())
                            : caf::actor_cast<caf::actor>(sys.middleman().actor_handle());
   rt->manager_ = spawn_peer_manager(sys, std::move(cfg));
+  // From now on the members that dial this one (lower ids) are passed to the manager.
+  rt->relay_->attach(rt->manager_);
   log().info("committee_started id={} peer_address={} tls={} threshold={} members={} protocol={}",
              plan.member.id, plan.member.address, plan.tls, plan.committee.threshold,
              plan.committee.members.size(), committee_protocol);
@@ -148,6 +137,8 @@ committee_runtime::~committee_runtime() {
 }
 
 void committee_runtime::stop() {
+  if (relay_)
+    relay_->detach();
   if (manager_)
     caf::anon_send_exit(manager_, caf::exit_reason::user_shutdown);
   if (peer_)

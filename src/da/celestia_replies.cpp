@@ -19,6 +19,29 @@ using json = nlohmann::json;
 
 constexpr size_t max_excerpt = 200;
 constexpr size_t max_node_message = 1000;
+/// No celestia-node reply nests deeper than a handful of levels (a header's validator set is
+/// the deepest). Parsing stops at the first deeper value: a reply of millions of '[' would
+/// otherwise cost tens of bytes of memory per byte.
+constexpr int max_reply_depth = 32;
+
+struct too_deep {};
+
+/// The reply as JSON; discarded when it is not JSON or nests deeper than max_reply_depth.
+json parse_reply(std::string_view body) {
+  try {
+    return json::parse(
+        body.begin(), body.end(),
+        [](int depth, json::parse_event_t, json&) {
+          if (depth > max_reply_depth) {
+            throw too_deep{};  // the only way to stop nlohmann's parser early
+          }
+          return true;
+        },
+        false);
+  } catch (const too_deep&) {
+    return json(json::value_t::discarded);
+  }
+}
 
 /// A bounded, printable excerpt of a reply for error messages and logs (a hostile node must
 /// not fill the log or inject line breaks).
@@ -54,7 +77,7 @@ rpc_result<json> envelope(int status, std::string_view body) {
     }
     return fault(error_class::auth, status, std::move(text));
   }
-  json j = json::parse(body.begin(), body.end(), nullptr, false);
+  json j = parse_reply(body);
   if (j.is_object()) {
     auto err = j.find("error");
     if (err != j.end() && !err->is_null()) {

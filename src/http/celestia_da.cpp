@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <limits>
 #include <string_view>
 #include <utility>
 
@@ -13,6 +14,35 @@
 #include "dsdn/http/client.hpp"
 
 namespace dsdn::da {
+
+namespace {
+
+/// `to` of a read that goes up to whatever the head is.
+constexpr uint64_t up_to_head = std::numeric_limits<uint64_t>::max();
+
+struct head_reading {
+  uint64_t height = 0;
+  bool local = false;  // header.NetworkHead failed; this is header.LocalHead
+};
+
+/// header.NetworkHead's height, header.LocalHead's when that fails.
+da_result<head_reading> read_head(celestia_da& da) {
+  auto network = da.network_head();
+  if (network) {
+    return head_reading{network.value(), false};
+  }
+  // The syncer's view can fail while the local store still answers (e.g. no peers yet).
+  auto local = da.local_head();
+  if (local) {
+    log().warn("celestia_network_head_failed fallback=local_head error=\"{}\"",
+               network.error().message);
+    return head_reading{local.value(), true};
+  }
+  return failure<da_errc>{network.error().code,
+                          network.error().message + "; " + local.error().message};
+}
+
+}  // namespace
 
 celestia_da::celestia_da(celestia_config cfg, std::unique_ptr<celestia::channel> ch)
     : cfg_(std::move(cfg)), channel_(std::move(ch)) {}
@@ -82,11 +112,11 @@ da_result<std::vector<stored_blob>> celestia_da::get_range(uint64_t from, uint64
   if (from > to) {
     return out;
   }
-  auto head = head_height();
+  auto head = read_head(*this);
   if (!head) {
     return head.error();
   }
-  const uint64_t last = std::min(to, head.value());
+  const uint64_t last = std::min(to, head.value().height);
   for (uint64_t h = from; h <= last; ++h) {
     auto blobs = get_all(h);
     if (!blobs) {
@@ -108,6 +138,15 @@ da_result<std::vector<stored_blob>> celestia_da::get_range(uint64_t from, uint64
     if (out.size() >= max_blobs) {
       break;
     }
+  }
+  if (out.empty() && head.value().local && last < to && to != up_to_head) {
+    // Only the local store answered and it ends below `to`, a height the caller saw as the
+    // head before: an empty answer would tell it that (last, to] holds nothing of ours, and
+    // it would move past blobs it never saw.
+    return failure<da_errc>{da_errc::unavailable,
+                            "celestia header.NetworkHead failed and the local store ends at " +
+                                std::to_string(last) + ", below the requested height " +
+                                std::to_string(to)};
   }
   return out;
 }
@@ -165,19 +204,11 @@ da_result<uint64_t> celestia_da::local_head() {
 }
 
 da_result<uint64_t> celestia_da::head_height() {
-  auto network = network_head();
-  if (network) {
-    return network;
+  auto head = read_head(*this);
+  if (!head) {
+    return head.error();
   }
-  // The syncer's view can fail while the local store still answers (e.g. no peers yet).
-  auto local = local_head();
-  if (local) {
-    log().warn("celestia_network_head_failed fallback=local_head error=\"{}\"",
-               network.error().message);
-    return local;
-  }
-  return failure<da_errc>{network.error().code,
-                          network.error().message + "; " + local.error().message};
+  return head.value().height;
 }
 
 bool celestia_da::healthy() {

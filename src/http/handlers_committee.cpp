@@ -44,7 +44,11 @@ json status_json(const committee_status& s) {
            {"applied_height", m.applied_height},
            {"state_checksum", m.state_checksum},
            {"agrees", m.agrees},
-           {"agreement", m.agreement}};
+           {"agreement", m.agreement},
+           // Cheater memory: sessions that named it, and its cool-down out of new sessions.
+           {"cheating_faults", m.cheating_faults},
+           {"excluded", m.excluded},
+           {"excluded_for_ms", m.excluded_for_ms}};
     if (!m.self) {
       j["failed_attempts"] = m.failed_attempts;
       j["last_error"] = m.last_error.empty() ? json(nullptr) : json(m.last_error);

@@ -64,6 +64,31 @@ const char* to_string(committee_errc e) {
   return "unknown";
 }
 
+std::optional<peer_endpoint> split_address(std::string_view address) {
+  const auto colon = address.rfind(':');
+  if (colon == std::string_view::npos || colon == 0 || colon + 1 == address.size()) {
+    return std::nullopt;
+  }
+  uint32_t port = 0;
+  for (char c : address.substr(colon + 1)) {
+    if (c < '0' || c > '9') {
+      return std::nullopt;
+    }
+    port = port * 10 + static_cast<uint32_t>(c - '0');
+    if (port > 65535) {
+      return std::nullopt;
+    }
+  }
+  std::string_view host = address.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  if (port == 0) {
+    return std::nullopt;
+  }
+  return peer_endpoint{std::string(host), static_cast<uint16_t>(port)};
+}
+
 const committee_member* committee::find(std::string_view id) const {
   for (const auto& m : members) {
     if (m.id == id) {

@@ -16,6 +16,39 @@ std::string participant(const identifier& id) {
   return "participant " + id.to_string();
 }
 
+// aggregate's input checks: exactly one share per committed signer, at least min_signers.
+frost_result<bool> check_shares(const signing_package& package,
+                                const std::vector<signature_share>& shares,
+                                const public_key_package& keys) {
+  const size_t signers = package.commitments().size();
+  if (signers < keys.min_signers) {
+    return {frost_errc::too_few_signers, "signing package has " + std::to_string(signers) +
+                                             " signers, threshold is " +
+                                             std::to_string(keys.min_signers)};
+  }
+  std::vector<identifier> seen;
+  seen.reserve(shares.size());
+  for (const signature_share& s : shares) {
+    if (package.find(s.id) == nullptr) {
+      return {frost_errc::unknown_participant,
+              "signature share of " + participant(s.id) + ", who did not commit"};
+    }
+    if (std::find(seen.begin(), seen.end(), s.id) != seen.end()) {
+      return {frost_errc::duplicate_identifier, "two signature shares of " + participant(s.id)};
+    }
+    seen.push_back(s.id);
+  }
+  if (shares.size() != signers) {
+    for (const identifier& id : package.identifiers()) {
+      if (std::find(seen.begin(), seen.end(), id) == seen.end()) {
+        return {frost_errc::unknown_participant,
+                "signature share of " + participant(id) + " is missing"};
+      }
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 frost_result<signature_share> signature_share::decode(const identifier& id,
@@ -108,42 +141,29 @@ frost_result<bool> verify_signature_share(const signature_share& share,
 frost_result<frost_signature> aggregate(const signing_package& package,
                                         const std::vector<signature_share>& shares,
                                         const public_key_package& keys) {
-  const size_t signers = package.commitments().size();
-  if (signers < keys.min_signers) {
-    return {frost_errc::too_few_signers, "signing package has " + std::to_string(signers) +
-                                             " signers, threshold is " +
-                                             std::to_string(keys.min_signers)};
-  }
-  std::vector<identifier> seen;
-  seen.reserve(shares.size());
-  for (const signature_share& s : shares) {
-    if (package.find(s.id) == nullptr) {
-      return {frost_errc::unknown_participant,
-              "signature share of " + participant(s.id) + ", who did not commit"};
-    }
-    if (std::find(seen.begin(), seen.end(), s.id) != seen.end()) {
-      return {frost_errc::duplicate_identifier, "two signature shares of " + participant(s.id)};
-    }
-    seen.push_back(s.id);
-  }
-  if (shares.size() != signers) {
-    for (const identifier& id : package.identifiers()) {
-      if (std::find(seen.begin(), seen.end(), id) == seen.end()) {
-        return {frost_errc::unknown_participant,
-                "signature share of " + participant(id) + " is missing"};
-      }
-    }
+  if (auto ok = check_shares(package, shares, keys); !ok) {
+    return ok.error();
   }
   auto ctx = make_signing_context(keys.group_key, package);
   if (!ctx) {
     return ctx.error();
+  }
+  return aggregate(package, shares, keys, ctx.value());
+}
+
+frost_result<frost_signature> aggregate(const signing_package& package,
+                                        const std::vector<signature_share>& shares,
+                                        const public_key_package& keys,
+                                        const signing_context& context) {
+  if (auto ok = check_shares(package, shares, keys); !ok) {
+    return ok.error();
   }
   scalar z;
   for (const signature_share& s : shares) {
     z = z + s.z;
   }
   frost_signature sig;
-  std::memcpy(sig.data(), ctx->group_commitment.bytes().data(), 32);
+  std::memcpy(sig.data(), context.group_commitment.bytes().data(), 32);
   std::memcpy(sig.data() + 32, z.bytes().data(), 32);
   // One verification of the aggregate instead of t share checks; the shares are only examined
   // to name the culprit when it fails (identifiable abort, SPEC.md §3 step 10).
@@ -155,7 +175,7 @@ frost_result<frost_signature> aggregate(const signing_package& package,
     if (!pk) {
       return pk.error();
     }
-    auto ok = verify_signature_share(s, pk.value(), package, ctx.value());
+    auto ok = verify_signature_share(s, pk.value(), package, context);
     if (!ok) {
       return ok.error();
     }

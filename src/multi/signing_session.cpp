@@ -8,10 +8,10 @@
 namespace dsdn::multi {
 namespace {
 
-std::string join(const std::vector<std::string>& ids) {
+std::string join(const std::vector<std::string>& items, const char* separator = ", ") {
   std::string out;
-  for (const std::string& id : ids) {
-    out += (out.empty() ? "" : ", ") + id;
+  for (const std::string& item : items) {
+    out += (out.empty() ? "" : separator) + item;
   }
   return out;
 }
@@ -44,6 +44,8 @@ const char* to_string(fault_kind k) {
       return "no_commitment";
     case fault_kind::no_share:
       return "no_share";
+    case fault_kind::refused:
+      return "refused";
   }
   return "unknown";
 }
@@ -63,6 +65,8 @@ const char* to_string(session_failure f) {
       return "cheating";
     case session_failure::aggregation:
       return "aggregation";
+    case session_failure::refused:
+      return "refused";
   }
   return "unknown";
 }
@@ -213,17 +217,29 @@ session_step signing_session::on_share(std::string_view from, uint32_t attempt, 
     return fault(who, fault_kind::invalid_share,
                  who + " sent an invalid signature share: " + share.error().message, now);
   }
-  auto valid = verify_signature_share(share.value(), m.verifying_share, *package_, *context_);
-  if (!valid) {
-    return fault(who, fault_kind::invalid_share,
-                 who + " sent a signature share that does not verify against its verifying share",
-                 now);
-  }
+  // Checked against its verifying share only if the aggregate fails (see the header).
   shares_.emplace(who, share.value());
   if (shares_.size() < threshold_) {
     return step(step_kind::accepted);
   }
   return all_shares_in(now);
+}
+
+session_step signing_session::on_refusal(std::string_view from, uint32_t attempt,
+                                         const std::string& why, ms now) {
+  if (auto s = expire(now)) {
+    return *s;
+  }
+  const bool round1 = state_ == session_state::collecting_commitments;
+  if (auto s = screen(from, attempt, state_,
+                      round1 ? commitments_.count(from) != 0 : shares_.count(from) != 0)) {
+    return *s;
+  }
+  const std::string who(from);
+  return fault(
+      who, fault_kind::refused,
+      who + " refused the " + (round1 ? "commitment" : "signature share") + " request: " + why,
+      now);
 }
 
 session_step signing_session::on_tick(ms now) {
@@ -276,22 +292,55 @@ std::optional<session_step> signing_session::expire(ms now) {
       silent.push_back(id);
     }
   }
+  std::vector<std::string> cheated = round1 ? std::vector<std::string>{} : expose_invalid_shares();
   for (const std::string& id : silent) {
     faults_.push_back(session_fault{
         id, round1 ? fault_kind::no_commitment : fault_kind::no_share, attempt_,
         id + " sent no " + (round1 ? "commitment" : "signature share") + " before the timeout"});
     excluded_.insert(id);
   }
-  return begin_attempt(now, session_failure::timeout,
-                       std::string(round1 ? "round 1" : "round 2") + " of attempt " +
-                           std::to_string(attempt_) + " timed out waiting for " + join(silent));
+  cheated.insert(cheated.begin(), std::string(round1 ? "round 1" : "round 2") + " of attempt " +
+                                      std::to_string(attempt_) + " timed out waiting for " +
+                                      join(silent));
+  return begin_attempt(now,
+                       cheated.size() > 1 ? session_failure::cheating : session_failure::timeout,
+                       join(cheated, "; "));
+}
+
+// Identifiable abort: checks each share received in this attempt against its signer's verifying
+// share, records every invalid one as a cheater (excluded) and returns the fault details.
+std::vector<std::string> signing_session::expose_invalid_shares() {
+  std::vector<std::string> details;
+  if (!package_ || !context_) {
+    return details;
+  }
+  for (const auto& [id, share] : shares_) {
+    const member& m = members_.find(id)->second;
+    if (verify_signature_share(share, m.verifying_share, *package_, *context_)) {
+      continue;
+    }
+    details.push_back(id +
+                      " sent a signature share that does not verify against its verifying share");
+    faults_.push_back(session_fault{id, fault_kind::invalid_share, attempt_, details.back()});
+    excluded_.insert(id);
+  }
+  return details;
 }
 
 session_step signing_session::fault(const std::string& who, fault_kind kind, std::string detail,
                                     ms now) {
   faults_.push_back(session_fault{who, kind, attempt_, detail});
   excluded_.insert(who);
-  return begin_attempt(now, session_failure::cheating, detail);
+  // The round ends here: the shares already received are checked now or never.
+  std::vector<std::string> details{std::move(detail)};
+  if (state_ == session_state::collecting_signatures) {
+    for (std::string& d : expose_invalid_shares()) {
+      details.push_back(std::move(d));
+    }
+  }
+  const bool cheating = is_cheating(kind) || details.size() > 1;
+  return begin_attempt(now, cheating ? session_failure::cheating : session_failure::refused,
+                       join(details, "; "));
 }
 
 // A new round 1 with the T lowest eligible ids (`why` says what ended the previous attempt).
@@ -352,8 +401,12 @@ session_step signing_session::all_shares_in(ms now) {
   for (const auto& entry : shares_) {
     shares.push_back(entry.second);
   }
-  auto signature = aggregate(*package_, shares, keys_);
+  auto signature = aggregate(*package_, shares, keys_, *context_);
   if (!signature) {
+    std::vector<std::string> cheated = expose_invalid_shares();
+    if (!cheated.empty()) {
+      return begin_attempt(now, session_failure::cheating, join(cheated, "; "));
+    }
     return finish_failed(now, session_failure::aggregation,
                          "aggregation failed: " + signature.error().message);
   }

@@ -49,7 +49,7 @@ caf::behavior fake_connector(caf::event_based_actor* self,
 }
 
 /// Forwards everything to `honest` except what `mode` changes: "silent" never answers round 1,
-/// "cheat" corrupts every signature share.
+/// "cheat" corrupts every signature share, "refuse" refuses every share request.
 signing_peer_actor::behavior_type faulty_peer(signing_peer_actor::pointer self,
                                               signing_peer_actor honest, std::string mode) {
   return {
@@ -64,6 +64,8 @@ signing_peer_actor::behavior_type faulty_peer(signing_peer_actor::pointer self,
       },
       [=](atom::sign, const std::string& req, const std::string& msg, const std::string& cs,
           const std::string& sig) -> caf::result<std::string> {
+        if (mode == "refuse")
+          return make_dsdn_error(ec::invalid_argument, "sign", "unknown_commitment");
         auto rp = self->make_response_promise<std::string>();
         self->request(honest, 1s, atom::sign_v, req, msg, cs, sig)
             .then(
@@ -107,7 +109,8 @@ struct committee_fixture : dsdn_fixture {
   }
 
   /// A manager for member "a" whose connector maps b and c to the given actors.
-  peer_manager_actor manager(std::map<std::string, signing_peer_actor> others) {
+  peer_manager_actor manager(std::map<std::string, signing_peer_actor> others,
+                             multi::reputation_policy reputation = {}) {
     std::map<std::string, signing_peer_actor> table;
     for (const auto& [id, peer] : others)
       table.emplace(bundle.pub.find(id)->address, peer);
@@ -118,6 +121,7 @@ struct committee_fixture : dsdn_fixture {
     cfg.connector = connector;
     cfg.timing.commitment_timeout = 500ms;
     cfg.timing.share_timeout = 500ms;
+    cfg.reputation = reputation;
     auto mgr = spawn_peer_manager(sys, cfg);
     spawned.push_back(caf::actor_cast<caf::actor>(mgr));
     sched.run();
@@ -218,6 +222,77 @@ TEST_CASE_FIXTURE(committee_fixture,
   CHECK(out->ok);
   CHECK(out->cheaters == std::vector<std::string>{"b"});
   CHECK(out->signers == std::vector<std::string>{"a", "c"});
+  CHECK(state_names(*out) == std::vector<std::string>{"collecting_commitments/1",
+                                                      "collecting_signatures/1",
+                                                      "collecting_commitments/2",
+                                                      "collecting_signatures/2", "completed/2"});
+  CHECK(verifies(*out));
+}
+
+TEST_CASE_FIXTURE(committee_fixture,
+                  "a named cheater sits out later sessions for its cool-down, then is retried") {
+  auto mgr = manager({{"b", faulty("b", "cheat")}, {"c", honest.at("c")}},
+                     multi::reputation_policy{10s, 60s});
+  auto first = call<signing_outcome>(mgr, atom::sign_v, operator_message("one")).first;
+  REQUIRE(first);
+  CHECK(first->ok);
+  CHECK(first->cheaters == std::vector<std::string>{"b"});
+
+  // The next sessions leave b out from the start: one pass with a and c, nobody named.
+  for (const char* text : {"two", "three"}) {
+    auto out = call<signing_outcome>(mgr, atom::sign_v, operator_message(text)).first;
+    REQUIRE(out);
+    CHECK(out->ok);
+    CHECK(out->signers == std::vector<std::string>{"a", "c"});
+    CHECK(out->cheaters.empty());
+    CHECK(state_names(*out) == std::vector<std::string>{"collecting_commitments/1",
+                                                        "collecting_signatures/1", "completed/1"});
+    CHECK(verifies(*out));
+  }
+  auto st = call<committee_status>(mgr, atom::status_v).first;
+  REQUIRE(st);
+  CHECK(member(*st, "b").excluded);
+  CHECK(member(*st, "b").cheating_faults == 1);
+  CHECK(member(*st, "b").excluded_for_ms == 10000);
+  CHECK(member(*st, "b").connected);  // excluded from signing, not disconnected
+  CHECK_FALSE(member(*st, "c").excluded);
+  CHECK(member(*st, "c").cheating_faults == 0);
+
+  // After the cool-down b is selected again, cheats again, and sits out twice as long.
+  advance_time(10s);
+  sched.run();
+  auto again = call<signing_outcome>(mgr, atom::sign_v, operator_message("four")).first;
+  REQUIRE(again);
+  CHECK(again->ok);
+  CHECK(again->cheaters == std::vector<std::string>{"b"});
+  st = call<committee_status>(mgr, atom::status_v).first;
+  CHECK(member(*st, "b").cheating_faults == 2);
+  CHECK(member(*st, "b").excluded_for_ms == 20000);
+}
+
+TEST_CASE_FIXTURE(committee_fixture,
+                  "a cheater is still asked when the honest members alone are too few") {
+  auto mgr = manager({{"b", faulty("b", "cheat")}}, multi::reputation_policy{10s, 60s});
+  for (const char* text : {"one", "two"}) {
+    auto out = call<signing_outcome>(mgr, atom::sign_v, operator_message(text)).first;
+    REQUIRE(out);
+    CHECK_FALSE(out->ok);
+    CHECK(out->cheaters == std::vector<std::string>{"b"});  // tried again: only a and b are up
+  }
+  auto st = call<committee_status>(mgr, atom::status_v).first;
+  CHECK(member(*st, "b").cheating_faults == 2);
+}
+
+TEST_CASE_FIXTURE(committee_fixture,
+                  "a refused request excludes the member at once, without waiting for a timeout") {
+  // b answers round 1 but refuses every share request (as after a restart that lost the nonces
+  // of the commitments it handed out).
+  auto mgr = manager({{"b", faulty("b", "refuse")}, {"c", honest.at("c")}});
+  auto [out, err] = call<signing_outcome>(mgr, atom::sign_v, operator_message("refused"));
+  REQUIRE(out);  // no advance_time: the retry did not wait for the round deadline
+  CHECK(out->ok);
+  CHECK(out->signers == std::vector<std::string>{"a", "c"});
+  CHECK(out->cheaters.empty());  // a refusal is not cheating
   CHECK(state_names(*out) == std::vector<std::string>{"collecting_commitments/1",
                                                       "collecting_signatures/1",
                                                       "collecting_commitments/2",

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -33,6 +34,7 @@
 #include "dsdn/actors/interfaces.hpp"
 #include "dsdn/multi/committee_files.hpp"
 #include "dsdn/multi/member_signer.hpp"
+#include "dsdn/multi/signer_reputation.hpp"
 
 namespace dsdn::atom {
 // Committee atoms. Their texts ("hello", "commit", "sign") appear nowhere in interfaces.hpp's
@@ -43,12 +45,16 @@ using commit = caf::atom_constant<caf::atom("commit")>;
 constexpr commit commit_v{};
 using sign = caf::atom_constant<caf::atom("sign")>;
 constexpr sign sign_v{};
+// A member that dialed this coordinator said hello (signing_peer -> its own peer manager).
+using introduce = caf::atom_constant<caf::atom("introduce")>;
+constexpr introduce introduce_v{};
 }  // namespace dsdn::atom
 
 namespace dsdn {
 
 /// `middleman.app-identifiers`: nodes speaking another committee protocol refuse the link.
-inline constexpr const char* committee_protocol = "dsdn-committee/1";
+/// (2: only the member with the lower id dials; the other proves itself by a hello back.)
+inline constexpr const char* committee_protocol = "dsdn-committee/2";
 
 /// Published on a member's peer port; other members' peer managers and signing sessions (and
 /// the member's own) talk to it.
@@ -81,6 +87,11 @@ struct member_status {
   /// "agrees", "diverges" (same height, other checksum), "behind", "ahead" or "unknown".
   std::string agreement = "unknown";
   uint32_t failed_attempts = 0;  // connection attempts failed in a row
+  /// Sessions that named this member a cheater (multi::signer_reputation strikes).
+  uint64_t cheating_faults = 0;
+  /// Left out of new sessions for its cheating cool-down (while enough members remain).
+  bool excluded = false;
+  uint64_t excluded_for_ms = 0;  // cool-down left
   std::string last_error;
 };
 
@@ -115,18 +126,45 @@ struct signing_outcome {
   std::string reason;                 // names the cheaters or non-responders
 };
 
-/// Connects to the other members, proves and checks identities, tracks the links and the
-/// state agreement, and runs signing sessions.
+/// Links to the other members, proves and checks identities, tracks the links and the
+/// state agreement, and runs signing sessions. Of two members only the one with the lower id
+/// dials: under caf::openssl (0.17.6) a second dial between two already connected nodes
+/// breaks their existing link (remote_link_unreachable), so crossing dials never settled.
+/// The other member learns the link from the dialer's hello and checks the dialer's identity
+/// by a hello back over that same connection.
 using peer_manager_actor = caf::typed_actor<
     // Timer: pings the connected members and refreshes this coordinator's own state.
     caf::reacts_to<atom::tick>,
-    // Backoff timer: a connection attempt to member `id` is due.
+    // Backoff timer: a connection attempt (or a hello back) to member `id` is due.
     caf::reacts_to<atom::retry, std::string>,
     // The committee view.
     caf::replies_to<atom::status>::with<committee_status>,
     // Signs a domain-separated message with the connected members (a failed session is an
     // outcome with ok = false, not an error).
-    caf::replies_to<atom::sign, std::string>::with<signing_outcome>>;
+    caf::replies_to<atom::sign, std::string>::with<signing_outcome>,
+    // From this coordinator's signing_peer: member `id` (a lower id, which dials us) said hello;
+    // the actor is the sender of that hello, the member's peer manager.
+    caf::reacts_to<atom::introduce, std::string, caf::strong_actor_ptr>,
+    // Wire, from a member we dialed: (challenger id, 32-byte challenge) -> (own id, Ed25519
+    // signature of hello_bytes, this coordinator's signing_peer). The dialed member links to
+    // the dialer only through this answer, over the one connection the dialer opened.
+    caf::replies_to<atom::hello, std::string, std::string>::with<std::string, std::string,
+                                                                 caf::strong_actor_ptr>>;
+
+/// Passes the hellos a signing_peer answers to its coordinator's peer manager (atom::introduce).
+/// The peer is published before the manager exists, so the manager is attached afterwards;
+/// hellos before that (or after detach) are not passed on. Thread-safe.
+class hello_relay {
+ public:
+  void attach(peer_manager_actor manager);
+  void detach();
+  /// Tells the attached manager that member `id` said hello from `sender`.
+  void introduce(const std::string& id, const caf::strong_actor_ptr& sender) const;
+
+ private:
+  mutable std::mutex mtx_;
+  peer_manager_actor manager_;
+};
 
 /// One signing session: started once, answers once, then quits.
 using signing_session_actor = caf::typed_actor<
@@ -142,12 +180,15 @@ struct signing_peer_config {
   multi::member_signer_limits limits;
   state_machine_actor sm;  // answers pings with its height and checksum; may be null
 };
-/// Spawns the member-side signer (to publish on the peer port).
-signing_peer_actor spawn_signing_peer(caf::actor_system& sys, signing_peer_config cfg);
-/// The behavior of a signing_peer around `signer` (tests wrap it to inject faults).
+/// Spawns the member-side signer (to publish on the peer port); every hello it answers is
+/// passed to `relay` when one is given.
+signing_peer_actor spawn_signing_peer(caf::actor_system& sys, signing_peer_config cfg,
+                                      std::shared_ptr<hello_relay> relay = nullptr);
+/// The behavior of a signing_peer around `signer` (tests wrap it to inject faults); every
+/// answered hello is passed to `relay` when one is given.
 signing_peer_actor::behavior_type signing_peer_behavior(
     signing_peer_actor::pointer self, std::shared_ptr<multi::member_signer> signer,
-    state_machine_actor sm);
+    state_machine_actor sm, std::shared_ptr<hello_relay> relay = nullptr);
 
 /// Timings of the peer manager and its sessions.
 struct committee_timing {
@@ -173,6 +214,10 @@ struct peer_manager_config {
   /// like the middleman's actor (or the openssl manager's); null = connect to nobody.
   caf::actor connector;
   committee_timing timing;
+  /// Round-1 commitments prefetched per member so sessions can skip round 1 (0: none).
+  size_t commitment_pool = 16;
+  /// How long a member named as a cheater stays out of later sessions.
+  multi::signer_reputation::policy reputation;
 };
 /// Spawns the peer manager; it starts connecting at once.
 peer_manager_actor spawn_peer_manager(caf::actor_system& sys, peer_manager_config cfg);
@@ -186,6 +231,11 @@ struct signing_session_config {
   std::map<std::string, signing_peer_actor> links;  // connected members (incl. this one)
   caf::timespan commitment_timeout = std::chrono::seconds(2);
   caf::timespan share_timeout = std::chrono::seconds(2);
+  /// Members this session must not select (known cheaters in their cool-down).
+  std::vector<std::string> excluded;
+  /// Round-1 commitments (id || D || E) fetched ahead, by member: used instead of asking the
+  /// member in the first attempt that selects it, each at most once.
+  std::map<std::string, std::string> precommitted;
 };
 /// Spawns a session; send it atom::start once.
 signing_session_actor spawn_signing_session(caf::actor_system& sys, signing_session_config cfg);

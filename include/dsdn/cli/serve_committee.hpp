@@ -78,6 +78,7 @@ class committee_runtime {
   committee_runtime() = default;
   signing_peer_actor peer_;
   peer_manager_actor manager_;
+  std::shared_ptr<hello_relay> relay_;  // peer_ -> manager_: who dialed this member
 };
 
 }  // namespace dsdn::cli

@@ -24,6 +24,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -54,6 +55,15 @@ const char* to_string(committee_errc e);
 /// A committee value or a `failure<committee_errc>`.
 template <class T>
 using committee_result = dsdn::result<T, committee_errc>;
+
+/// A member's peer address taken apart for a connect or a bind.
+struct peer_endpoint {
+  std::string host;  ///< without the brackets of an IPv6 literal
+  uint16_t port = 0;
+};
+/// Splits "host:port" / "[v6]:port" (as loading checked it) at the last ':'; nullopt unless the
+/// host is non-empty and the port is all digits in 1..65535.
+std::optional<peer_endpoint> split_address(std::string_view address);
 
 /// Input to make_committee: a coordinator id and its peer address.
 struct member_spec {

@@ -56,6 +56,13 @@ frost_result<bool> verify_signature_share(const signature_share& share,
 frost_result<frost_signature> aggregate(const signing_package& package,
                                         const std::vector<signature_share>& shares,
                                         const public_key_package& keys);
+/// The same with the context make_signing_context already computed for `package` under
+/// keys.group_key (a coordinator holds it from round 1): saves recomputing R, which costs t
+/// variable-base scalar multiplications.
+frost_result<frost_signature> aggregate(const signing_package& package,
+                                        const std::vector<signature_share>& shares,
+                                        const public_key_package& keys,
+                                        const signing_context& context);
 
 /// Ed25519 verification of `signature` on `message` under `group_key` with libsodium's
 /// crypto_sign_verify_detached (cofactorless; equivalent to the RFC's cofactored check for

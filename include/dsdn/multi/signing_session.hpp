@@ -12,8 +12,9 @@
 //   |             commitments from the          request shares           from the same T)
 //   |             T lowest eligible ids)                                   |            |
 //   |                    |                                                 |     T valid shares
-//   |      invalid/reused commitment                     invalid share     |     -> aggregate
-//   |      or round timeout                              or round timeout  |            |
+//   |      invalid/reused commitment,              aggregate invalid:      |     -> aggregate
+//   |      refusal or round timeout                invalid shares named,   |            |
+//   |                    |                           refusal or timeout    |            |
 //   |                    |                                                 |            v
 //   |                    +------------> exclude the culprits <-------------+        completed
 //   |                                            |                             (signature, signers)
@@ -25,7 +26,12 @@
 // nor excluded during this session. A member that sends an undecodable commitment, a commitment
 // with another identifier, a (D, E) already seen in this session, or a signature share that
 // does not verify against its verifying share is a cheater: named in faults() and excluded. A
-// member that does not answer within the round's timeout is excluded for this session only.
+// member that refuses a request or does not answer within the round's timeout is excluded for
+// this session only (not a cheater).
+// Shares are checked lazily, as RFC 9591's identifiable abort allows: once T shares are in, the
+// aggregate is verified once (one Ed25519 verification); only when it fails is every share
+// checked against its signer's verifying share to name the culprits. Shares received before a
+// round ends otherwise (a timeout, a refusal) are checked then, so a cheater is always named.
 // Every attempt starts with a new round 1, so no commitment (nonce) is ever used in two
 // signing packages; answers tagged with an older attempt are ignored.
 
@@ -65,6 +71,7 @@ enum class fault_kind : uint8_t {
   invalid_share,       ///< a signature share that does not verify (cheating)
   no_commitment,       ///< no commitment before the round-1 timeout
   no_share,            ///< no signature share before the round-2 timeout
+  refused,             ///< answered the request with an error (or its link failed)
 };
 /// "invalid_commitment", ...
 const char* to_string(fault_kind k);
@@ -85,8 +92,9 @@ enum class session_failure : uint8_t {
   timeout,                 ///< non-responders were excluded and fewer than T remain
   cheating,                ///< a cheater was excluded and fewer than T remain
   aggregation,             ///< the package or the aggregate was refused (should not happen)
+  refused,                 ///< members refused (or were unreachable) and fewer than T remain
 };
-/// "not_enough_members", "timeout", "cheating", "aggregation".
+/// "not_enough_members", "timeout", "cheating", "aggregation", "refused".
 const char* to_string(session_failure f);
 
 /// One entry of the state history: the state entered, in which attempt, when, and why.
@@ -152,6 +160,10 @@ class signing_session {
   /// A signature share (32 bytes) from `from` for `attempt`.
   session_step on_share(std::string_view from, uint32_t attempt, const uint8_t* data, size_t size,
                         ms now);
+  /// `from` answered the current round's request for `attempt` with an error (`why`), or its
+  /// link failed: it is excluded for this session (fault refused) and the session retries at once
+  /// instead of waiting for the round timeout.
+  session_step on_refusal(std::string_view from, uint32_t attempt, const std::string& why, ms now);
   /// Applies the round timeout when `now` >= deadline(): the non-responders are excluded and
   /// the session retries (request_commitments) or fails. Every input also checks it first.
   session_step on_tick(ms now);
@@ -197,6 +209,7 @@ class signing_session {
   session_step fault(const std::string& who, fault_kind kind, std::string detail, ms now);
   session_step finish_failed(ms now, session_failure why, std::string reason);
   std::optional<session_step> expire(ms now);
+  std::vector<std::string> expose_invalid_shares();
   std::optional<session_step> screen(std::string_view from, uint32_t attempt,
                                      session_state expected, bool duplicate) const;
   session_step all_commitments_in(ms now);
