@@ -84,15 +84,6 @@ constexpr size_t verify_every = 50;
 const std::string api_token = "bench-committee-token";
 const std::vector<std::string> member_ids = {"a", "b", "c"};
 
-double percentile_ms(std::vector<double>& v, double p) {
-  if (v.empty())
-    return 0;
-  auto k = static_cast<size_t>(std::ceil(p * static_cast<double>(v.size()))) - 1;
-  k = std::min(k, v.size() - 1);
-  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
-  return v[k] * 1000.0;
-}
-
 std::string hex_of(const std::string& s) {
   return dsdn::core::to_hex(reinterpret_cast<const uint8_t*>(s.data()), s.size());
 }
@@ -440,8 +431,8 @@ bool run_load(const committee_processes& committee, size_t clients, double warmu
     return false;
   }
   out.per_s = static_cast<double>(answered) / measure_s;
-  out.p50_ms = percentile_ms(latency_s, 0.50);
-  out.p99_ms = percentile_ms(latency_s, 0.99);
+  out.p50_ms = bench::percentile_ms(latency_s, 0.50);
+  out.p99_ms = bench::percentile_ms(latency_s, 0.99);
   return true;
 }
 
@@ -526,8 +517,8 @@ bool run_baseline(double measure_s, figures& out) {
     latency_s.push_back(now - t0);
   }
   out.per_s = static_cast<double>(latency_s.size()) / (now - start);
-  out.p50_ms = percentile_ms(latency_s, 0.50);
-  out.p99_ms = percentile_ms(latency_s, 0.99);
+  out.p50_ms = bench::percentile_ms(latency_s, 0.50);
+  out.p99_ms = bench::percentile_ms(latency_s, 0.99);
   out.verified = latency_s.size();
   return true;
 }

@@ -16,68 +16,19 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-
-usage() {
-  echo "usage: $0 start|stop DIR" >&2
-  exit 2
-}
+# shellcheck source=lib.sh
+source "$here/lib.sh"
 
 [[ $# -eq 2 ]] || usage
 cmd="$1"
 dir="$2"
 
-bin="${DSDN_BIN:-}"
-if [[ -z "$bin" ]]; then
-  if [[ -x "$root/build/default/dsdn-coordinator" ]]; then
-    bin="$root/build/default/dsdn-coordinator"
-  else
-    bin="$(command -v dsdn-coordinator || true)"
-  fi
-fi
-
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
-
-wait_for_line() {  # file pattern seconds
-  local i
-  for ((i = 0; i < $3 * 10; i++)); do
-    if grep -q "$2" "$1" 2>/dev/null; then return 0; fi
-    sleep 0.1
-  done
-  return 1
-}
-
-log_field() {  # file marker key
-  grep -m1 "$2" "$1" | sed -n "s/.* $3=\([^ ]*\).*/\1/p"
-}
-
 stop_all() {
-  local f pid
-  shopt -s nullglob
-  for f in "$dir"/*.pid; do
-    pid="$(cat "$f")"
-    kill -TERM "$pid" 2>/dev/null || true
-  done
-  for f in "$dir"/*.pid; do
-    pid="$(cat "$f")"
-    for _ in $(seq 200); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill -KILL "$pid" 2>/dev/null || true
-    rm -f "$f"
-  done
+  stop_rest
 }
 
 start_all() {
-  [[ -x "$bin" ]] || { echo "dsdn-coordinator not found (set DSDN_BIN)" >&2; exit 1; }
-  command -v python3 >/dev/null || { echo "python3 is needed to pick free ports" >&2; exit 1; }
-  if compgen -G "$dir/*.pid" >/dev/null; then
-    echo "$dir already has a running devnet (stop it first)" >&2
-    exit 1
-  fi
-  mkdir -p "$dir"
+  preflight
   local token ids=(a b c) spec="" id
   token="$(python3 -c 'import secrets; print(secrets.token_hex(16))')"
   declare -A peer_port http_port

@@ -20,74 +20,21 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-
-usage() {
-  echo "usage: $0 start|stop DIR" >&2
-  exit 2
-}
+# shellcheck source=lib.sh
+source "$here/lib.sh"
 
 [[ $# -eq 2 ]] || usage
 cmd="$1"
 dir="$2"
 
-bin="${DSDN_BIN:-}"
-if [[ -z "$bin" ]]; then
-  if [[ -x "$root/build/default/dsdn-coordinator" ]]; then
-    bin="$root/build/default/dsdn-coordinator"
-  else
-    bin="$(command -v dsdn-coordinator || true)"
-  fi
-fi
-
 # The primary's namespace (version 0, 18 zero bytes, a 10-byte sub-ID), shared by every layer.
 namespace="$(printf '00%.0s' {1..19})$(printf 'da%.0s' {1..10})"
 nodes=(primary validator-1 validator-2 validator-3 emergency)
 
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
-
-wait_for_line() {  # file pattern seconds
-  local i
-  for ((i = 0; i < $3 * 10; i++)); do
-    if grep -q "$2" "$1" 2>/dev/null; then return 0; fi
-    sleep 0.1
-  done
-  return 1
-}
-
-log_field() {  # file marker key
-  grep -m1 "$2" "$1" | sed -n "s/.* $3=\([^ ]*\).*/\1/p"
-}
-
-alive() {  # pid: running (a zombie not yet reaped counts as gone)
-  kill -0 "$1" 2>/dev/null || return 1
-  [[ "$(sed -n 's/^.*) \(.\).*/\1/p' "/proc/$1/stat" 2>/dev/null)" != Z ]]
-}
-
-stop_one() {  # pid file
-  local pid
-  pid="$(cat "$1")"
-  kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 200); do
-    alive "$pid" || break
-    sleep 0.1
-  done
-  kill -KILL "$pid" 2>/dev/null || true
-  rm -f "$1"
-}
-
 # The coordinator first, so it can still flush to its DA layers; then the DA nodes together.
 stop_all() {
-  local f
-  shopt -s nullglob
   [[ -f "$dir/coordinator.pid" ]] && stop_one "$dir/coordinator.pid"
-  for f in "$dir"/*.pid; do
-    kill -TERM "$(cat "$f")" 2>/dev/null || true
-  done
-  for f in "$dir"/*.pid; do
-    stop_one "$f"
-  done
+  stop_rest
 }
 
 fail() {  # message log
@@ -113,13 +60,7 @@ start_da_node() {
 }
 
 start_all() {
-  [[ -x "$bin" ]] || { echo "dsdn-coordinator not found (set DSDN_BIN)" >&2; exit 1; }
-  command -v python3 >/dev/null || { echo "python3 is needed to pick free ports" >&2; exit 1; }
-  if compgen -G "$dir/*.pid" >/dev/null; then
-    echo "$dir already has a running devnet (stop it first)" >&2
-    exit 1
-  fi
-  mkdir -p "$dir"
+  preflight
   local name
   for name in "${nodes[@]}"; do
     start_da_node "$name"

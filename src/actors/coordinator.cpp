@@ -86,6 +86,7 @@ result<std::unique_ptr<coordinator>, start_errc> coordinator::open(caf::actor_sy
   core::trusted_publishers trusted(cfg.trusted_publishers);
   trusted.add(c->publisher_id_);
   c->da_ = spawn_da(sys, backend);
+  c->reads_ = cfg.read_backend ? spawn_da(sys, cfg.read_backend) : c->da_;
   c->layers_.primary = c->da_;
   c->layers_.primary_kind = backend->kind();
   if (cfg.secondary) {
@@ -96,6 +97,11 @@ result<std::unique_ptr<coordinator>, start_errc> coordinator::open(caf::actor_sy
     c->layers_.emergency = spawn_da(sys, cfg.emergency);
     c->layers_.emergency_kind = cfg.emergency->kind();
   }
+  c->probed_ = c->layers_;
+  if (cfg.probe_backend)
+    c->probed_.primary = spawn_da(sys, cfg.probe_backend);
+  if (cfg.emergency && cfg.emergency_probe)
+    c->probed_.emergency = spawn_da(sys, cfg.emergency_probe);
   log().info("da_layers primary={} secondary={} emergency={} outbox={} outbox_entries={}",
              c->layers_.primary_kind,
              c->layers_.secondary ? c->layers_.secondary_kind : std::string("none"),
@@ -103,15 +109,18 @@ result<std::unique_ptr<coordinator>, start_errc> coordinator::open(caf::actor_sy
              outbox ? outbox->path() : std::string("none"), outbox ? outbox->size() : 0);
   c->sm_ = spawn_state_machine(sys, state_machine_config{trusted, c->publisher_id_});
   cfg.consumer.trusted = trusted;
-  c->consumer_ = spawn_da_consumer(sys, cfg.consumer, c->da_, c->sm_);
-  c->monitor_ = spawn_health_monitor(sys, cfg.health, c->layers_);
+  c->consumer_ = spawn_da_consumer(sys, cfg.consumer, c->reads_, c->sm_);
+  c->monitor_ = spawn_health_monitor(sys, cfg.health, c->probed_);
   const bool with_outbox = static_cast<bool>(outbox);
+  // The router's failover deadline counts from the probe interval (da_router_config).
+  cfg.router.health_interval = cfg.health.interval;
   c->router_ = spawn_da_router(sys, cfg.router, c->layers_, c->monitor_, std::move(outbox));
   if (with_outbox)
     c->engine_ = spawn_reconciliation_engine(sys, cfg.reconcile, c->router_, c->da_, c->monitor_,
                                              c->consumer_);
   consistency_checker_config ccfg;
   ccfg.layers = c->layers_;
+  ccfg.layers.primary = c->reads_;
   ccfg.sm = c->sm_;
   ccfg.consumer = c->consumer_;
   ccfg.router = c->router_;
@@ -120,8 +129,12 @@ result<std::unique_ptr<coordinator>, start_errc> coordinator::open(caf::actor_sy
   c->checker_ = spawn_consistency_checker(sys, std::move(ccfg));
   cfg.publisher.key = std::move(key).value();
   c->publisher_ = spawn_event_publisher(sys, std::move(cfg.publisher), c->router_, c->consumer_);
-  c->registry_ = spawn_registry(sys, c->sm_, c->publisher_);
-  c->rebuilder_ = spawn_state_rebuilder(sys, c->da_, c->consumer_, c->sm_, c->publisher_id_);
+  c->registry_ = spawn_registry(sys, c->sm_, c->publisher_, c->monitor_);
+  state_rebuilder_config rebuild_cfg;
+  rebuild_cfg.timeout = cfg.rebuild_timeout;
+  c->rebuild_timeout_ = cfg.rebuild_timeout;
+  c->rebuilder_ =
+      spawn_state_rebuilder(sys, c->reads_, c->consumer_, c->sm_, c->publisher_id_, rebuild_cfg);
   return c;
 }
 
@@ -132,7 +145,8 @@ result<bool, start_errc> coordinator::rebuild_and_accept() {
   // from us (the epoch file could be older than DA, e.g. a restored backup).
   caf::scoped_actor self{sys};
   std::string failure;
-  self->request(c->rebuilder_, defaults::rebuild_timeout, atom::rebuild_v)
+  // The rebuilder fails by itself at its timeout; the margin lets its answer arrive first.
+  self->request(c->rebuilder_, c->rebuild_timeout_ + std::chrono::seconds(5), atom::rebuild_v)
       .receive([&](rebuild_report& r) { c->rebuild_ = std::move(r); },
                [&](caf::error& err) { failure = sys.render(err); });
   caf::anon_send_exit(c->rebuilder_, caf::exit_reason::user_shutdown);
@@ -158,6 +172,11 @@ result<bool, start_errc> coordinator::rebuild_and_accept() {
   return true;
 }
 
+void coordinator::cancel_rebuild() {
+  // An exit to a finished rebuilder (already exited) is dropped.
+  caf::anon_send_exit(rebuilder_, caf::exit_reason::user_shutdown);
+}
+
 coordinator::~coordinator() {
   stop();
 }
@@ -177,8 +196,8 @@ void coordinator::stop() {
   }
   // Let the consumer apply everything now on DA (our last blobs included), so the checksum
   // logged here is the one the next start rebuilds.
-  if (da_ && consumer_) {
-    self->request(da_, defaults::da_request_timeout, atom::head_v)
+  if (reads_ && consumer_) {
+    self->request(reads_, defaults::da_request_timeout, atom::head_v)
         .receive(
             [&](uint64_t head) {
               self->request(consumer_, defaults::shutdown_flush_timeout, atom::sync_v, head)
@@ -215,7 +234,8 @@ void coordinator::stop() {
                   caf::after(defaults::shutdown_flush_timeout) >>
                       [] { log().warn("router_stop_timeout (the outbox may still be open)"); });
   }
-  for (auto hdl : {layers_.secondary, layers_.emergency, da_})
+  for (auto hdl :
+       {layers_.secondary, layers_.emergency, da_, reads_, probed_.primary, probed_.emergency})
     if (hdl)
       self->send_exit(hdl, caf::exit_reason::user_shutdown);
 }

@@ -22,12 +22,20 @@
 //          otherwise                              --> error: every layer failed
 //
 // Layers marked up by the health monitor are tried before layers marked down (the status may
-// be stale, so a down layer is still a last resort). Without an outbox (no fallback layer) the
-// router sends everything to the primary and a failure is an error, as before the fallback.
-// With an outbox it owns SQLite, so it runs detached.
+// be stale, so a down layer is still a last resort). With an outbox, a primary write has a
+// failover deadline (about one probe interval plus one write; da_router_config), and the
+// monitor marking the primary down moves every write still waiting on it to the fallback path
+// at once: a primary that dies mid-write costs at most the deadline, never its client's whole
+// retry chain. A late success on the primary leaves the blob there and in the outbox; the
+// replay is then a duplicate that the state machine skips by (publisher, epoch, sequence). Without
+// an outbox (no fallback layer) the router sends everything to the primary and a failure is an
+// error, as before the fallback. With an outbox it owns SQLite, so it runs detached.
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <deque>
+#include <map>
 
 #include <caf/actor_system.hpp>
 #include <caf/typed_event_based_actor.hpp>
@@ -88,6 +96,9 @@ struct router_state {
   layer_counter counters[3];
   router_status totals;
   uint64_t raw_sequence = 0;
+  std::map<uint64_t, write_ptr> on_primary;  // writes waiting on the primary, by request number
+  uint64_t next_primary_request = 1;
+  std::deque<uint64_t> primary_latency_us;  // the last successful primary writes
 };
 
 using router_pointer = da_router_actor::stateful_pointer<router_state>;
@@ -241,29 +252,98 @@ void on_layer_result(router_pointer self, const write_ptr& w, da_layer l, uint64
   w->errors += std::string(da::to_string(l)) + ": " + c.m.last_error;
 }
 
+/// How long a primary write may take before the router fails it over (da_router_config).
+caf::timespan primary_deadline(const router_state& st) {
+  const auto cap = st.cfg.da_timeout;
+  if (!st.outbox)
+    return cap;
+  if (st.cfg.failover_deadline > caf::timespan{0})
+    return std::min(st.cfg.failover_deadline, cap);
+  if (st.cfg.health_interval <= caf::timespan{0} || st.primary_latency_us.empty())
+    return cap;
+  auto slowest = *std::max_element(st.primary_latency_us.begin(), st.primary_latency_us.end());
+  auto derived = st.cfg.health_interval +
+                 std::chrono::microseconds(slowest) * defaults::failover_latency_factor;
+  return std::min<caf::timespan>(derived, cap);
+}
+
+void remember_primary_latency(router_state& st, uint64_t latency_us) {
+  st.primary_latency_us.push_back(latency_us);
+  while (st.primary_latency_us.size() > defaults::failover_latency_samples)
+    st.primary_latency_us.pop_front();
+}
+
+/// The rest of a write's route once the primary failed it: the outbox and the next layer, or
+/// an error when none is left.
+void after_primary(router_pointer self, const write_ptr& w) {
+  if (w->ids.empty())
+    return start_fallback(self, w);
+  next_fallback(self, w);
+}
+
+/// The health monitor marked the primary down: every write still waiting on it fails over now
+/// (its answer, should it come, is ignored).
+void fail_over_waiting(router_pointer self) {
+  auto& st = self->state;
+  if (!st.outbox || st.on_primary.empty())
+    return;
+  auto waiting = std::move(st.on_primary);
+  st.on_primary.clear();
+  log().warn("da_write_failover reason=primary_down writes={}", waiting.size());
+  for (auto& entry : waiting) {
+    auto& w = entry.second;
+    if (!w->errors.empty())
+      w->errors += "; ";
+    w->errors += "primary: marked down by the health monitor while the write waited";
+    after_primary(self, w);
+  }
+}
+
 void submit_to(router_pointer self, write_ptr w, da_layer l) {
   auto& st = self->state;
-  if (l == da_layer::primary)
+  const bool primary = l == da_layer::primary;
+  if (primary)
     w->primary_tried = true;
+  // With an outbox, a primary write is tracked so that a down status can move it on.
+  uint64_t request = 0;
+  if (primary && st.outbox) {
+    request = st.next_primary_request++;
+    st.on_primary.emplace(request, w);
+  }
+  const auto timeout = primary ? primary_deadline(st) : st.cfg.da_timeout;
   auto started = std::chrono::steady_clock::now();
   auto elapsed_us = [started] {
     return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
                                      std::chrono::steady_clock::now() - started)
                                      .count());
   };
-  self->request(st.layers.of(l), st.cfg.da_timeout, atom::submit_v, w->blobs)
+  // True when the write already failed over (fail_over_waiting) and this answer comes late.
+  auto moved_on = [self, request] {
+    return request != 0 && self->state.on_primary.erase(request) == 0;
+  };
+  self->request(st.layers.of(l), timeout, atom::submit_v, w->blobs)
       .then(
-          [self, w, l, elapsed_us](da::submit_receipt& receipt) {
-            on_layer_result(self, w, l, elapsed_us(), nullptr);
+          [self, w, l, elapsed_us, moved_on](da::submit_receipt& receipt) {
+            auto latency = elapsed_us();
+            on_layer_result(self, w, l, latency, nullptr);
             auto& st = self->state;
+            if (moved_on()) {
+              // Also in the outbox: its replay is a duplicate the state machine skips.
+              log().info("da_write_late_primary blobs={} height={} latency_ms={}", w->blobs.size(),
+                         receipt.height, latency / 1000);
+              return;
+            }
             if (l != da_layer::primary)
               return append_and_ack(self, w, l, std::move(receipt));
+            remember_primary_latency(st, latency);
             st.totals.writes_direct++;
             w->promise.deliver(
                 routed_receipt{std::move(receipt), "primary", st.layers.primary_kind, false});
           },
-          [self, w, l, elapsed_us](const caf::error& err) {
+          [self, w, l, timeout, elapsed_us, moved_on](const caf::error& err) {
             on_layer_result(self, w, l, elapsed_us(), &err);
+            if (moved_on())
+              return;
             auto& st = self->state;
             if (!st.outbox)
               return fail(self, w, err);
@@ -272,9 +352,13 @@ void submit_to(router_pointer self, write_ptr w, da_layer l) {
             if (st.monitor)
               self->send(st.monitor, atom::outcome_v, l, false, elapsed_us() / 1000,
                          self->system().render(err));
-            if (l == da_layer::primary && w->ids.empty())
-              return start_fallback(self, w);
-            next_fallback(self, w);
+            if (l != da_layer::primary)
+              return next_fallback(self, w);
+            if (err == caf::sec::request_timeout)
+              log().warn("da_write_failover reason=deadline deadline_ms={} blobs={}",
+                         std::chrono::duration_cast<std::chrono::milliseconds>(timeout).count(),
+                         w->blobs.size());
+            after_primary(self, w);
           });
 }
 
@@ -335,7 +419,11 @@ da_router_actor::behavior_type router_behavior(router_pointer self, da_router_co
           start_fallback(self, w);
         return rp;
       },
-      [self](atom::health, health_snapshot& s) { self->state.health = std::move(s); },
+      [self](atom::health, health_snapshot& s) {
+        self->state.health = std::move(s);
+        if (!up(self->state, da_layer::primary))
+          fail_over_waiting(self);
+      },
       [self](atom::pending, uint64_t limit) -> caf::result<outbox_info_list> {
         auto& st = self->state;
         if (!st.outbox)

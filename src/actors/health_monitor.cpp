@@ -128,10 +128,12 @@ void publish(monitor_pointer self, bool status_changed) {
 void record(monitor_pointer self, da::da_layer l, const da::probe_result& r) {
   auto& t = *self->state.tracker;
   const bool was_up = t.layer(l).up;
+  const bool was_failing = t.layer(l).consecutive_failures > 0;
   // A layer flipping up or down matters to the router even when the overall status stays
-  // (e.g. the secondary fails while the primary is healthy).
+  // (e.g. the secondary fails while the primary is healthy); a layer starting or ending a
+  // failure streak matters to the reconciliation engine (no replays into a failing primary).
   const bool changed = t.record_probe(l, r, unix_ms());
-  if (changed || t.layer(l).up != was_up)
+  if (changed || t.layer(l).up != was_up || (t.layer(l).consecutive_failures > 0) != was_failing)
     publish(self, changed);
 }
 

@@ -4,7 +4,7 @@
 // each one's entries stay in order) and submits each publisher's batch to the primary in
 // chunks of at most `submit_bytes` (one height per chunk, blobs in order).
 //
-//            status Recovering (primary up, outbox non-empty)
+//            status Recovering (primary up and answering, outbox non-empty)
 //   idle ------------------------------------------------------> round
 //    ^  ^                                                          |
 //    |  |  round ok, outbox empty or primary no longer up          |
@@ -97,9 +97,17 @@ bool primary_up(const engine_state& st) {
   return !st.health || st.health->of(da::da_layer::primary).up;
 }
 
-/// The automatic drain runs while the status is Recovering.
+/// Up, and its last probe or write succeeded: a primary still up but failing (below the
+/// failure threshold, e.g. just killed) gets no replays, which would only queue behind its
+/// client's retries.
+bool primary_answering(const engine_state& st) {
+  return primary_up(st) &&
+         (!st.health || st.health->of(da::da_layer::primary).consecutive_failures == 0);
+}
+
+/// The automatic drain runs while the status is Recovering and the primary answers.
 bool should_drain(const engine_state& st) {
-  return st.health && !st.health->unavailable && primary_up(st) &&
+  return st.health && !st.health->unavailable && primary_answering(st) &&
          st.health->status == da::da_status::recovering;
 }
 
@@ -185,7 +193,7 @@ void on_chunk_failed(engine_pointer self, round_ptr r, group_ptr g, std::vector<
   const auto& first = g->entries[chunk.front()];
   log().warn("reconcile_submit_failed entries={} first_id={} attempt={} error=\"{}\"", chunk.size(),
              first.id, g->retries + 1, why);
-  if (!r->manual && g->retries < st.cfg.max_retries && primary_up(st)) {
+  if (!r->manual && g->retries < st.cfg.max_retries && primary_answering(st)) {
     g->retries++;
     return after(self, backoff(st.cfg, g->retries), [self, r, g] { run_group(self, r, g); });
   }

@@ -2,7 +2,13 @@
 // once the state machine applied it (or once durable, for wait=durable, or at once when the
 // blob went to a fallback layer: it is applied only when it reaches the primary, so the answer
 // is pending_primary). Reads go to the state machine; node runtime stats are soft state here.
+//
+// A durable write whose apply cannot be confirmed (the wait fails or times out, or the health
+// monitor marks the primary down while it waits: the consumer reads the primary) is answered
+// as durable, 202 with its height, never as an error: it is on DA, and a client retrying it
+// would only write it again.
 
+#include <map>
 #include <unordered_map>
 
 #include <caf/actor_system.hpp>
@@ -17,15 +23,77 @@ namespace dsdn {
 
 namespace {
 
+using write_promise = caf::typed_response_promise<write_result>;
+
+/// A durable write waiting to be applied.
+struct apply_wait {
+  write_promise rp;
+  uint64_t height = 0;
+};
+
 struct registry_state {
   static inline const char* name = "registry";
   state_machine_actor sm;
   event_publisher_actor publisher;
   std::unordered_map<std::string, core::node_stats> stats;
+  std::map<uint64_t, apply_wait> waiting;  // by wait number
+  uint64_t next_wait = 1;
+  bool primary_down = false;  // as last reported by the health monitor
 };
 
 using registry_pointer = registry_actor::stateful_pointer<registry_state>;
-using write_promise = caf::typed_response_promise<write_result>;
+
+/// Waits until the state machine applied the durable write of `ack`, then answers; answers it
+/// as durable (202) at once when the primary is down or when the wait fails.
+void await_applied(registry_pointer self, const write_ack& ack, write_promise rp) {
+  auto& st = self->state;
+  if (st.primary_down) {
+    rp.deliver(write_result{ack.height, false});
+    return;
+  }
+  auto id = st.next_wait++;
+  st.waiting.emplace(id, apply_wait{rp, ack.height});
+  // Still waiting (not answered by a down status in the meantime): take it out.
+  auto take = [self, id]() -> std::optional<apply_wait> {
+    auto& waiting = self->state.waiting;
+    auto it = waiting.find(id);
+    if (it == waiting.end())
+      return std::nullopt;
+    auto w = std::move(it->second);
+    waiting.erase(it);
+    return w;
+  };
+  self->request(st.sm, defaults::apply_wait_timeout, atom::await_v, ack.epoch, ack.sequence,
+                ack.event_index)
+      .then(
+          [take](const core::event_outcome& outcome) {
+            auto w = take();
+            if (!w)
+              return;
+            if (outcome.applied)
+              w->rp.deliver(write_result{w->height, true});
+            else
+              w->rp.deliver(make_rejection(outcome));
+          },
+          [take](const caf::error& err) {
+            auto w = take();
+            if (!w)
+              return;
+            log().warn("write_apply_unconfirmed height={} error=\"{}\"", w->height,
+                       caf::to_string(err));
+            w->rp.deliver(write_result{w->height, false});
+          });
+}
+
+/// The primary is down: every write waiting to be applied is answered as durable.
+void release_waiting(registry_pointer self) {
+  auto waiting = std::move(self->state.waiting);
+  self->state.waiting.clear();
+  if (!waiting.empty())
+    log().info("writes_answered_durable reason=primary_down writes={}", waiting.size());
+  for (auto& entry : waiting)
+    entry.second.rp.deliver(write_result{entry.second.height, false});
+}
 
 /// check -> publish -> (await applied) -> answer.
 void write(registry_pointer self, write_mode mode, core::event e, write_promise rp) {
@@ -55,16 +123,7 @@ void write(registry_pointer self, write_mode mode, core::event e, write_promise 
                         rp.deliver(write_result{ack.height, false});
                         return;
                       }
-                      self->request(self->state.sm, defaults::apply_wait_timeout, atom::await_v,
-                                    ack.epoch, ack.sequence, ack.event_index)
-                          .then(
-                              [rp, ack](const core::event_outcome& outcome) mutable {
-                                if (outcome.applied)
-                                  rp.deliver(write_result{ack.height, true});
-                                else
-                                  rp.deliver(make_rejection(outcome));
-                              },
-                              [rp](const caf::error& err) mutable { rp.deliver(err); });
+                      await_applied(self, ack, rp);
                     },
                     [rp](const caf::error& err) mutable { rp.deliver(err); });
           },
@@ -97,9 +156,12 @@ std::optional<core::field_error> check_stats(const core::node_stats& s) {
 }
 
 registry_actor::behavior_type registry_behavior(registry_pointer self, state_machine_actor sm,
-                                                event_publisher_actor publisher) {
+                                                event_publisher_actor publisher,
+                                                health_monitor_actor monitor) {
   self->state.sm = std::move(sm);
   self->state.publisher = std::move(publisher);
+  if (monitor)
+    self->send(monitor, atom::subscribe_v, caf::actor_cast<da_status_listener_actor>(self));
   auto t = defaults::actor_request_timeout;
   return {
       [=](atom::write, write_mode m, core::node_registered e) { return start_write(self, m, e); },
@@ -196,14 +258,19 @@ registry_actor::behavior_type registry_behavior(registry_pointer self, state_mac
           return it->second;
         return make_dsdn_error(ec::not_found, "node_id", "no stats reported for node");
       },
+      [=](atom::health, const health_snapshot& s) {
+        self->state.primary_down = !s.of(da::da_layer::primary).up;
+        if (self->state.primary_down)
+          release_waiting(self);
+      },
   };
 }
 
 }  // namespace
 
 registry_actor spawn_registry(caf::actor_system& sys, state_machine_actor sm,
-                              event_publisher_actor publisher) {
-  return sys.spawn(registry_behavior, std::move(sm), std::move(publisher));
+                              event_publisher_actor publisher, health_monitor_actor monitor) {
+  return sys.spawn(registry_behavior, std::move(sm), std::move(publisher), std::move(monitor));
 }
 
 }  // namespace dsdn

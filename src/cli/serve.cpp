@@ -2,6 +2,7 @@
 // the HTTP API (so /ready answers 503 while state is rebuilt), rebuilds state from DA, accepts
 // writes, and on SIGINT/SIGTERM stops HTTP, flushes pending events and exits.
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <thread>
@@ -151,8 +152,23 @@ int run_serve(const cli_context& ctx, serve_options opt, const committee_options
   log().info("serve_listening url={} (/ready answers 503 until the rebuild is done)",
              listen_url(opt.host, server->port()));
 
+  // The rebuild may wait a long time for an unreachable primary: a stop signal meanwhile
+  // cancels it, and the coordinator stops as after a normal run.
+  std::atomic<bool> rebuild_over{false};
+  const char* early_signal = nullptr;
+  std::thread watcher([&] {
+    while (!rebuild_over.load()) {
+      if (auto* sig = signals.wait_for(std::chrono::milliseconds(100))) {
+        early_signal = sig;
+        node->cancel_rebuild();
+        return;
+      }
+    }
+  });
   auto rebuilt = node->rebuild_and_accept();
-  if (!rebuilt) {
+  rebuild_over = true;
+  watcher.join();
+  if (!rebuilt && !early_signal) {
     log().critical("start_failed error=\"{}\"", rebuilt.error().message);
     server->stop();
     server.reset();
@@ -162,7 +178,7 @@ int run_serve(const cli_context& ctx, serve_options opt, const committee_options
 
   // The server has no failure signal to wait for: its io threads log a throwing handler and
   // keep serving, and a failed bind was reported by start(). So only signals end the loop.
-  log().info("shutdown_requested signal={}", signals.wait());
+  log().info("shutdown_requested signal={}", early_signal ? early_signal : signals.wait());
   server->stop();
   server.reset();
   peers.reset();

@@ -8,7 +8,15 @@
 //
 // The backends are only constructed here (no I/O): a layer that is down shows up in the health
 // monitor once the coordinator runs.
+//
+// A Celestia-protocol layer gets one client per use, each behind its own DA actor (a client
+// blocks for a whole retry chain): writes, reads (primary only) and health probes. A submit
+// stuck retrying a dead node thus delays no probe, and the monitor marks the node down within
+// its failure threshold of probe intervals. With a fallback layer the primary's write client
+// retries after at most one probe interval: the router fails a write over after its deadline
+// anyway, and a short chain frees the write actor for the reconciliation engine sooner.
 
+#include <algorithm>
 #include <chrono>
 
 #include "dsdn/cli/serve_options.hpp"
@@ -70,10 +78,17 @@ plan_result plan_primary(const serve_options& o, const da::celestia_namespace& n
   cfg.rpc_url = o.da_rpc_url;
   cfg.auth_token = o.da_auth_token;
   cfg.network = *network;
-  auto backend = open_layer(std::move(cfg), "--da-rpc-url");
-  if (!backend)
-    return backend.error();
-  plan.coordinator.backend = std::move(backend).value();
+  auto reads = open_layer(cfg, "--da-rpc-url");
+  auto probes = open_layer(cfg, "--da-rpc-url");
+  if (o.enable_fallback)
+    cfg.retry_delay = std::min(cfg.retry_delay, std::chrono::milliseconds(o.health_interval_ms));
+  auto writes = open_layer(std::move(cfg), "--da-rpc-url");
+  for (auto* b : {&writes, &reads, &probes})
+    if (!*b)
+      return b->error();
+  plan.coordinator.backend = std::move(writes).value();
+  plan.coordinator.read_backend = std::move(reads).value();
+  plan.coordinator.probe_backend = std::move(probes).value();
   plan.da_kind = plan.coordinator.backend->kind();
   return true;
 }
@@ -84,10 +99,13 @@ plan_result plan_emergency(const serve_options& o, const da::celestia_namespace&
   cfg.rpc_url = o.emergency_da_url;
   cfg.auth_token = o.emergency_da_auth_token;
   cfg.network = da::celestia_network::local;  // a da-node: no mainnet token rule
+  auto probes = open_layer(cfg, "--emergency-da-url");
   auto backend = open_layer(std::move(cfg), "--emergency-da-url");
-  if (!backend)
-    return backend.error();
+  for (auto* b : {&backend, &probes})
+    if (!*b)
+      return b->error();
   plan.coordinator.emergency = std::move(backend).value();
+  plan.coordinator.emergency_probe = std::move(probes).value();
   plan.emergency_kind = plan.coordinator.emergency->kind();
   return true;
 }

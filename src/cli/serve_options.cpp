@@ -112,7 +112,9 @@ void add_fallback_options(CLI::App& cmd, serve_options& o) {
       ->envname("DSDN_QUORUM_AUTH_TOKEN")
       ->group(g);
   cmd.add_option("--emergency-da-url", o.emergency_da_url,
-                 "Emergency DA: a `da-node` JSON-RPC URL (used with --fallback-da-type emergency)")
+                 "Emergency DA: a `da-node` JSON-RPC URL (with --enable-fallback: the only "
+                 "fallback layer with --fallback-da-type emergency, the last one after the "
+                 "QuorumDA with quorum)")
       ->envname("EMERGENCY_DA_URL")
       ->group(g);
   cmd.add_option("--emergency-da-auth-token", o.emergency_da_auth_token,
@@ -175,6 +177,23 @@ void add_health_options(CLI::App& cmd, serve_options& o) {
   cmd.add_option("--health-warning-latency-ms", o.health_warning_latency_ms,
                  "A primary probe slower than this: status Warning")
       ->envname("DSDN_HEALTH_WARNING_LATENCY_MS")
+      ->check(unsigned_integer())
+      ->check(range(uint64_t{0}, max_ms))
+      ->capture_default_str()
+      ->group(g);
+  cmd.add_option("--rebuild-timeout-ms", o.rebuild_timeout_ms,
+                 "The startup replay from DA, including waiting for an unreachable primary, "
+                 "fails (exit 1) after this")
+      ->envname("DSDN_REBUILD_TIMEOUT_MS")
+      ->check(unsigned_integer())
+      ->check(range(uint64_t{1}, max_ms))
+      ->capture_default_str()
+      ->group(g);
+  cmd.add_option("--da-failover-deadline-ms", o.da_failover_deadline_ms,
+                 "With a fallback layer: a write waiting this long on the primary goes to the "
+                 "outbox and the next layer (0 = the health interval plus twice the slowest "
+                 "recent primary write)")
+      ->envname("DSDN_DA_FAILOVER_DEADLINE_MS")
       ->check(unsigned_integer())
       ->check(range(uint64_t{0}, max_ms))
       ->capture_default_str()
@@ -272,6 +291,8 @@ void apply_tuning(const serve_options& o, coordinator_config& c) {
   c.health.thresholds.failure_threshold = o.health_failure_threshold;
   c.health.thresholds.recovery_threshold = o.health_recovery_threshold;
   c.health.thresholds.warning_latency_ms = o.health_warning_latency_ms;
+  c.router.failover_deadline = milliseconds(o.da_failover_deadline_ms);
+  c.rebuild_timeout = milliseconds(o.rebuild_timeout_ms);
   c.outbox_limits.max_entries = static_cast<size_t>(o.outbox_max_entries);
   c.outbox_limits.max_bytes = o.outbox_max_bytes;
   c.reconcile.batch_size = o.reconcile_batch_size;
@@ -318,10 +339,9 @@ result<serve_plan, serve_config_errc> plan_serve(const serve_options& opt) {
   if (!opt.enable_fallback && plan.fallback_type != "none")
     plan.warnings.push_back("fallback_type_ignored type=" + plan.fallback_type +
                             " reason=\"--enable-fallback is not set\"");
-  if (!opt.emergency_da_url.empty() && (!opt.enable_fallback || plan.fallback_type != "emergency"))
-    plan.warnings.push_back(
-        "emergency_da_url_ignored reason=\"needs --enable-fallback --fallback-da-type "
-        "emergency\"");
+  // With --enable-fallback the URL is used by both types (plan_da_layers); without, not at all.
+  if (!opt.emergency_da_url.empty() && !opt.enable_fallback)
+    plan.warnings.push_back("emergency_da_url_ignored reason=\"--enable-fallback is not set\"");
 
   plan.coordinator.data_dir = opt.data_dir;
   plan.coordinator.mock_da = opt.mock_da;

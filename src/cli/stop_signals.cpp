@@ -34,4 +34,15 @@ const char* stop_signals::wait() const {
   return sig == SIGINT ? "SIGINT" : "SIGTERM";
 }
 
+const char* stop_signals::wait_for(std::chrono::milliseconds timeout) const {
+  auto set = stop_set();
+  timespec ts{};
+  ts.tv_sec = static_cast<time_t>(timeout.count() / 1000);
+  ts.tv_nsec = static_cast<long>(timeout.count() % 1000) * 1000000L;
+  int sig = sigtimedwait(&set, nullptr, &ts);
+  if (sig == SIGINT)
+    return "SIGINT";
+  return sig == SIGTERM ? "SIGTERM" : nullptr;
+}
+
 }  // namespace dsdn::cli

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 
@@ -22,6 +23,81 @@ struct test_layer {
   std::shared_ptr<da::memory_da_faults> faults = std::make_shared<da::memory_da_faults>();
   std::shared_ptr<da::da_backend> backend = da::make_memory_da(faults);
   da_actor actor;
+};
+
+/// Submits held like a blocking client's call that has not returned (a node killed mid-write,
+/// a retry chain): while `hold` is set, a submit's answer waits until release(), which the
+/// gated actor runs (a promise is delivered from its actor) on any atom::status.
+struct submit_gate {
+  using promise = caf::typed_response_promise<da::submit_receipt>;
+  bool hold = false;
+  std::vector<std::pair<promise, blob_list>> held;
+  /// Runs once the held blobs are stored, before their answers go out (e.g. the node dies).
+  std::function<void()> after_store;
+
+  /// Answers every held submit as the backend does now (late).
+  void release(da::da_backend& backend) {
+    std::vector<da::da_result<da::submit_receipt>> stored;
+    for (auto& h : held)
+      stored.push_back(backend.submit(h.second));
+    if (after_store)
+      after_store();
+    for (size_t i = 0; i < held.size(); ++i) {
+      if (stored[i])
+        held[i].first.deliver(std::move(stored[i]).value());
+      else
+        held[i].first.deliver(make_dsdn_error(ec::da_unavailable, "", stored[i].error().message));
+    }
+    held.clear();
+  }
+};
+
+/// A primary's write actor in front of `backend` whose submits `gate` can hold; everything
+/// else goes straight to the backend.
+da_actor::behavior_type gated_da(da_actor::pointer self, std::shared_ptr<da::da_backend> backend,
+                                 std::shared_ptr<submit_gate> gate) {
+  auto unavailable = [](const failure<da::da_errc>& f) {
+    return make_dsdn_error(ec::da_unavailable, "", f.message);
+  };
+  return {
+      [=](atom::submit, blob_list& blobs) -> caf::result<da::submit_receipt> {
+        if (gate->hold) {
+          auto rp = self->make_response_promise<da::submit_receipt>();
+          gate->held.emplace_back(rp, std::move(blobs));
+          return rp;
+        }
+        auto r = backend->submit(blobs);
+        if (!r)
+          return unavailable(r.error());
+        return std::move(r).value();
+      },
+      [=](atom::read, uint64_t from, uint64_t to,
+          uint64_t max_blobs) -> caf::result<stored_blob_list> {
+        auto r = backend->get_range(from, to, static_cast<size_t>(max_blobs));
+        if (!r)
+          return unavailable(r.error());
+        return std::move(r).value();
+      },
+      [=](atom::head) -> caf::result<uint64_t> {
+        auto r = backend->head_height();
+        if (!r)
+          return unavailable(r.error());
+        return r.value();
+      },
+      [=](atom::health) { return backend->healthy(); },
+      [=](atom::status) {
+        gate->release(*backend);
+        return da_metrics{};
+      },
+  };
+}
+
+/// How the fixture wires the primary. `gated`: the router and the reconciliation engine write
+/// through a gated actor of their own, while the health monitor and the consumer use the plain
+/// one (as `serve` does with a networked primary).
+struct primary_wiring {
+  bool gated = false;
+  caf::timespan failover_deadline{0};
 };
 
 struct fallback_fixture : dsdn_fixture {
@@ -45,7 +121,10 @@ struct fallback_fixture : dsdn_fixture {
     return s;
   }
 
-  explicit fallback_fixture(da::outbox_limits limits = {}) {
+  std::shared_ptr<submit_gate> gate = std::make_shared<submit_gate>();
+  da_actor writes;  // the primary as the router and the engine see it
+
+  explicit fallback_fixture(da::outbox_limits limits = {}, primary_wiring wiring = {}) {
     char tmpl[] = "/tmp/dsdn-fallback-XXXXXX";
     dir = mkdtemp(tmpl);
     core::trusted_publishers trusted;
@@ -58,6 +137,10 @@ struct fallback_fixture : dsdn_fixture {
     layers.secondary = secondary.actor;
     layers.emergency = emergency.actor;
     layers.primary_kind = layers.secondary_kind = layers.emergency_kind = "memory";
+    writes = wiring.gated ? caf::actor_cast<da_actor>(sys.spawn(gated_da, primary.backend, gate))
+                          : primary.actor;
+    auto routed = layers;
+    routed.primary = writes;
     sm = spawn_state_machine(sys, state_machine_config{trusted, key.public_key_bytes()});
     da_consumer_config ccfg;
     ccfg.trusted = trusted;
@@ -73,21 +156,23 @@ struct fallback_fixture : dsdn_fixture {
     REQUIRE(outbox.ok());
     da_router_config rcfg;
     rcfg.detached = false;
-    router = spawn_da_router(sys, rcfg, layers, monitor,
+    rcfg.health_interval = hcfg.interval;
+    rcfg.failover_deadline = wiring.failover_deadline;
+    router = spawn_da_router(sys, rcfg, routed, monitor,
                              std::make_shared<da::outbox>(std::move(outbox).value()));
     reconciliation_config ecfg;
     ecfg.batch_size = 2;
     ecfg.retry_delay = 100ms;
     ecfg.retry_delay_max = 1s;
     ecfg.parallel = 2;
-    engine = spawn_reconciliation_engine(sys, ecfg, router, primary.actor, monitor, consumer);
+    engine = spawn_reconciliation_engine(sys, ecfg, router, writes, monitor, consumer);
     event_publisher_config pcfg;
     pcfg.key = key;
     publisher = spawn_event_publisher(sys, pcfg, router, consumer);
     pcfg.key = key2;
     publisher2 = spawn_event_publisher(sys, pcfg, router, consumer);
-    registry = spawn_registry(sys, sm, publisher);
-    registry2 = spawn_registry(sys, sm, publisher2);
+    registry = spawn_registry(sys, sm, publisher, monitor);
+    registry2 = spawn_registry(sys, sm, publisher2, monitor);
     sched.run();
     self->send(publisher, atom::start_v, uint64_t{1});
     self->send(publisher2, atom::start_v, uint64_t{1});
@@ -96,13 +181,14 @@ struct fallback_fixture : dsdn_fixture {
   }
 
   ~fallback_fixture() override {
-    for (auto h : {caf::actor_cast<caf::actor>(registry), caf::actor_cast<caf::actor>(registry2),
-                   caf::actor_cast<caf::actor>(publisher), caf::actor_cast<caf::actor>(publisher2),
-                   caf::actor_cast<caf::actor>(engine), caf::actor_cast<caf::actor>(router),
-                   caf::actor_cast<caf::actor>(monitor), caf::actor_cast<caf::actor>(consumer),
-                   caf::actor_cast<caf::actor>(sm), caf::actor_cast<caf::actor>(primary.actor),
-                   caf::actor_cast<caf::actor>(secondary.actor),
-                   caf::actor_cast<caf::actor>(emergency.actor)})
+    for (auto h :
+         {caf::actor_cast<caf::actor>(registry), caf::actor_cast<caf::actor>(registry2),
+          caf::actor_cast<caf::actor>(publisher), caf::actor_cast<caf::actor>(publisher2),
+          caf::actor_cast<caf::actor>(engine), caf::actor_cast<caf::actor>(router),
+          caf::actor_cast<caf::actor>(monitor), caf::actor_cast<caf::actor>(consumer),
+          caf::actor_cast<caf::actor>(sm), caf::actor_cast<caf::actor>(primary.actor),
+          caf::actor_cast<caf::actor>(writes), caf::actor_cast<caf::actor>(secondary.actor),
+          caf::actor_cast<caf::actor>(emergency.actor)})
       caf::anon_send_exit(h, caf::exit_reason::user_shutdown);
     sched.run();
     std::error_code ec;
@@ -162,10 +248,27 @@ struct fallback_fixture : dsdn_fixture {
   }
 
   static uint64_t head(const test_layer& l) { return l.backend->head_height().value(); }
+
+  /// The held primary submits complete now, as the backend answers them.
+  void release_held() {
+    caf::anon_send(writes, atom::status_v);
+    sched.run();
+  }
 };
 
 struct small_outbox_fixture : fallback_fixture {
   small_outbox_fixture() : fallback_fixture(da::outbox_limits{2, 1 << 20}) {}
+};
+
+/// The derived failover deadline: one probe interval (1 s) plus twice the slowest primary
+/// write (instant here), so 1 s.
+struct gated_fixture : fallback_fixture {
+  gated_fixture() : fallback_fixture({}, primary_wiring{true, caf::timespan{0}}) {}
+};
+
+/// A deadline far beyond the test: only the health monitor can move a stuck write on.
+struct gated_long_deadline_fixture : fallback_fixture {
+  gated_long_deadline_fixture() : fallback_fixture({}, primary_wiring{true, 60s}) {}
 };
 
 /// The (publisher, sequence) pairs of `blobs`, in order.
@@ -473,4 +576,103 @@ TEST_CASE_FIXTURE(fallback_fixture,
   CHECK(rep->rebuilt_checksum == rep->live_checksum);
   CHECK(state().counters.blobs_duplicate == 1);
   caf::anon_send_exit(checker, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE_FIXTURE(gated_fixture,
+                  "a primary write past its deadline fails over; its late success is applied "
+                  "once") {
+  REQUIRE(write("n1").first);  // a direct write: the deadline is now derived (1 s)
+  gate->hold = true;
+  auto rh = self->request(registry, caf::infinite, atom::write_v, write_mode::applied,
+                          core::node_registered{"n2", "zone-a", "10.0.0.1:7000", 100});
+  run_for(800ms);
+  auto r = routing();  // at 850 ms: still waiting on the primary
+  CHECK(r.writes_pending == 0);
+  CHECK(r.outbox_entries == 0);
+  REQUIRE(gate->held.size() == 1);
+  run_for(300ms);
+  std::optional<write_result> res;
+  rh.receive([&](write_result& x) { res = x; }, [&](caf::error& e) { FAIL_CHECK(sys.render(e)); });
+  REQUIRE(res);
+  CHECK(res->pending_primary);
+  CHECK(head(secondary) == 1);
+  CHECK(routing().outbox_entries == 1);
+
+  // The primary's submit completes after all: n2 is there and in the outbox. The timeout
+  // counted as a failure (threshold 1), so the primary is down until a probe succeeds; then
+  // the outbox drains, and the replay is a duplicate the state machine skips.
+  gate->hold = false;
+  release_held();
+  probe();
+  run_for(500ms);
+  CHECK(routing().outbox_entries == 0);
+  CHECK(blobs_on(primary).size() == 3);  // n1, n2 late, n2 replayed
+  auto st = state();
+  CHECK(st.node_count == 2);
+  CHECK(st.counters.events_applied == 2);
+  CHECK(st.counters.blobs_duplicate == 1);
+  CHECK(health().word == "healthy");
+}
+
+TEST_CASE_FIXTURE(gated_long_deadline_fixture,
+                  "probes are not blocked by a stuck submit; the primary marked down fails the "
+                  "waiting write over at once") {
+  gate->hold = true;
+  primary.faults->down = true;
+  auto rh = self->request(registry, caf::infinite, atom::write_v, write_mode::applied,
+                          core::node_registered{"n1", "zone-a", "10.0.0.1:7000", 100});
+  run_for(100ms);
+  REQUIRE(gate->held.size() == 1);
+  CHECK(routing().writes_pending == 0);
+  probe();  // the probe goes to the probe actor: it answers at once, and the primary goes down
+  auto h = health();
+  CHECK_FALSE(h.of(da::da_layer::primary).up);
+  CHECK(h.of(da::da_layer::primary).last_error == "the layer reports unhealthy");
+  CHECK(h.word == "degraded");
+  std::optional<write_result> res;
+  rh.receive([&](write_result& x) { res = x; }, [&](caf::error& e) { FAIL_CHECK(sys.render(e)); });
+  REQUIRE(res);
+  CHECK(res->pending_primary);
+  CHECK(head(secondary) == 1);
+  // No replay into the dead primary.
+  CHECK(reconciling().rounds == 0);
+
+  // The stuck submit fails late (ignored); the primary comes back and the outbox drains.
+  release_held();
+  gate->hold = false;
+  primary.faults->down = false;
+  probe();
+  run_for(500ms);
+  CHECK(routing().outbox_entries == 0);
+  CHECK(blobs_on(primary).size() == 1);
+  CHECK(state().node_count == 1);
+  CHECK(health().word == "healthy");
+}
+
+TEST_CASE_FIXTURE(gated_long_deadline_fixture,
+                  "a durable write still waiting to be applied when the primary goes down is "
+                  "answered durable with its height") {
+  REQUIRE(write("n1").first);
+  gate->hold = true;
+  auto rh = self->request(registry, caf::infinite, atom::write_v, write_mode::applied,
+                          core::node_registered{"n2", "zone-a", "10.0.0.1:7000", 100});
+  run_for(10ms);
+  REQUIRE(gate->held.size() == 1);
+  // The primary stores the blob and dies before the consumer has read it.
+  gate->hold = false;
+  gate->after_store = [this] { primary.faults->down = true; };
+  release_held();
+  run_for(100ms);
+  probe();
+  std::optional<write_result> res;
+  rh.receive([&](write_result& x) { res = x; }, [&](caf::error& e) { FAIL_CHECK(sys.render(e)); });
+  REQUIRE(res);
+  CHECK_FALSE(res->pending_primary);
+  CHECK_FALSE(res->applied);
+  CHECK(res->height == 2);
+  CHECK(routing().outbox_entries == 0);  // it is on the primary: nothing to replay
+  primary.faults->down = false;
+  probe();
+  run_for(300ms);
+  CHECK(state().node_count == 2);
 }

@@ -71,6 +71,24 @@ TEST_CASE("serve quorum: the flags build a QuorumDA secondary") {
   CHECK_FALSE(p->coordinator.emergency);
 }
 
+TEST_CASE("serve quorum: with --emergency-da-url the emergency DA follows the QuorumDA") {
+  clitest::env_guard guard(quorum_env);
+  auto o = quorum_options({"http://127.0.0.1:1", "http://127.0.0.1:2"}, {key_a, key_b});
+  o.emergency_da_url = "http://127.0.0.1:26659";
+  o.da_namespace = "00" + std::string(36, '0') + "0000000000000000e4e4";
+  auto p = plan_serve(o);
+  REQUIRE_MESSAGE(p.ok(), p.error().message);
+  REQUIRE(p->coordinator.secondary);
+  CHECK(p->secondary_kind == "quorum");
+  REQUIRE(p->coordinator.emergency);
+  CHECK(p->emergency_kind == "celestia");
+  // Its probes use a client of their own (a stuck submit never delays them).
+  REQUIRE(p->coordinator.emergency_probe);
+  CHECK(p->coordinator.emergency_probe != p->coordinator.emergency);
+  // Both layers are used: nothing is ignored.
+  CHECK(p->warnings.empty());
+}
+
 TEST_CASE("serve quorum: inconsistent flags are usage errors with the reason") {
   clitest::env_guard guard(quorum_env);
   struct bad {

@@ -17,14 +17,9 @@
 
 #include "dsdn/core/crypto.hpp"
 #include "dsdn/http/client.hpp"
+#include "system/process.hpp"
 
 namespace systest {
-
-/// The repository root (scripts/, config/), from this header's path.
-inline std::string repo_root() {
-  std::string here = __FILE__;
-  return here.substr(0, here.rfind("/tests/system/"));
-}
 
 /// Hex of a text payload (what /committee/sign takes as message_hex).
 inline std::string hex_of(const std::string& text) {

@@ -51,11 +51,9 @@ inline uint16_t free_port() {
   return ntohs(addr.sin_port);
 }
 
-/// `relative` inside the source tree (e.g. "config/devnet/da.sh"). __FILE__ is relative to the
-/// build dir (where the compiler ran, the binary's dir) under Ninja, or absolute.
+/// `relative` inside the source tree (e.g. "config/devnet/da.sh").
 inline std::string source_path(const std::string& relative) {
-  auto here = std::filesystem::path(DSDN_COORDINATOR_BIN).parent_path() / __FILE__;
-  return (here.parent_path().parent_path().parent_path() / relative).lexically_normal().string();
+  return (std::filesystem::path(repo_root()) / relative).lexically_normal().string();
 }
 
 /// Polls `pred` every 50 ms until it holds (true) or `limit` has passed (false).

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <optional>
 #include <sstream>
@@ -96,6 +97,16 @@ class child_process {
   std::string log_path_;
   std::optional<int> exit_code_;
 };
+
+#ifdef DSDN_COORDINATOR_BIN
+/// The repository root (config/, scripts/). __FILE__ is relative to the build directory when
+/// the build tree sits inside the sources, so it is resolved from the binary's directory, which
+/// is the build directory: right whatever the current directory of the test.
+inline std::string repo_root() {
+  auto here = std::filesystem::path(DSDN_COORDINATOR_BIN).parent_path() / __FILE__;
+  return here.parent_path().parent_path().parent_path().lexically_normal().string();
+}
+#endif
 
 /// The value of `key=` in the first log line containing `marker` ("" when absent).
 inline std::string log_field(const std::string& output, const std::string& marker,

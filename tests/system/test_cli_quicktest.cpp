@@ -21,11 +21,6 @@ using nlohmann::json;
 namespace {
 
 /// The repository root, from this file's path (tests/system/test_cli_quicktest.cpp).
-std::string repo_root() {
-  std::string here = __FILE__;
-  return here.substr(0, here.rfind("/tests/system/"));
-}
-
 std::string make_temp_dir() {
   char tmpl[] = "/tmp/dsdn-cli-systest-XXXXXX";
   return mkdtemp(tmpl);
@@ -272,7 +267,7 @@ TEST_CASE("QUICKTEST.md against plain serve (embedded DA); the state survives a 
 
 TEST_CASE("serve --env-file with config/mock.env and config/embedded.env becomes ready") {
   auto dir = make_temp_dir();
-  auto config = repo_root() + "/config";
+  auto config = systest::repo_root() + "/config";
   {
     // Flags beat the file: a free port and a scratch data dir instead of the file's.
     // Also: a host name to listen on, and an API token.
@@ -315,11 +310,11 @@ TEST_CASE("serve --env-file with config/mock.env and config/embedded.env becomes
     CHECK(out.find("da_rpc_url_ignored") != std::string::npos);
   }
   // Without --mock-da the Celestia files point at a light node that is not running here: the
-  // start fails clearly (after the client's retries) and nothing starts.
+  // rebuild waits for it until --rebuild-timeout-ms, then the start fails clearly.
   for (const char* name : {"mocha.env", "mainnet.env"}) {
     CAPTURE(name);
     systest::child_process p({DSDN_COORDINATOR_BIN, "serve", "--env-file", config + "/" + name,
-                              "--data-dir", dir + "/refused"},
+                              "--data-dir", dir + "/refused", "--rebuild-timeout-ms", "3000"},
                              dir + "/refused.log");
     auto code = p.wait(120s);
     REQUIRE(code);

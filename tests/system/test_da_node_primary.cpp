@@ -125,3 +125,24 @@ TEST_CASE("da-node serve: SIGTERM, the same key after a restart, auth, refusals"
   CHECK(r.err.find("da-node could not start") != std::string::npos);
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("serve waits for an unreachable primary and stops on SIGTERM meanwhile") {
+  auto dir = make_temp_dir();
+  auto dead_url = "http://127.0.0.1:" + std::to_string(systest::free_port());
+  systest::child_process p(
+      {DSDN_COORDINATOR_BIN, "serve", "--port", "0", "--data-dir", dir + "/coordinator",
+       "--da-rpc-url", dead_url, "--da-namespace", systest::test_namespace, "--da-network", "local",
+       "--da-retry-count", "0"},
+      dir + "/serve-wait.log");
+  REQUIRE(p.started());
+  // Still waiting (not exited) after several head attempts; /ready would answer 503.
+  REQUIRE_MESSAGE(p.wait_for_output("rebuild_head_failed attempt=3", 60s), p.output());
+  CHECK_FALSE(p.wait(std::chrono::milliseconds(200)));  // still running
+  p.signal(SIGTERM);
+  auto code = p.wait(20s);
+  REQUIRE_MESSAGE(code, p.output());
+  CHECK(*code == 0);
+  CHECK(p.output().find("shutdown_requested signal=SIGTERM") != std::string::npos);
+  CHECK(p.output().find("start_failed") == std::string::npos);
+  std::filesystem::remove_all(dir);
+}

@@ -67,9 +67,31 @@ state_rebuilder_actor spawn_state_rebuilder(
     core::public_key own_publisher,
     caf::timespan progress_interval = defaults::rebuild_progress_interval);
 
-/// The use-case actor.
+/// Configuration of the startup replay.
+struct state_rebuilder_config {
+  /// How often progress is logged.
+  caf::timespan progress_interval = defaults::rebuild_progress_interval;
+  /// The whole replay, including waiting for an unreachable primary, ends within this.
+  caf::timespan timeout = defaults::rebuild_timeout;
+  /// Backoff between head requests while the primary is unreachable: doubles from min to max.
+  caf::timespan retry_min = defaults::rebuild_retry_min;
+  caf::timespan retry_max = defaults::rebuild_retry_max;
+  /// Timeout of one head request.
+  caf::timespan da_timeout = defaults::da_request_timeout;
+};
+/// As above, configured. An exit message (e.g. a shutdown while the primary is unreachable)
+/// fails the pending rebuild with the exit reason before the rebuilder quits.
+state_rebuilder_actor spawn_state_rebuilder(caf::actor_system& sys, da_actor da,
+                                            da_consumer_actor consumer, state_machine_actor sm,
+                                            core::public_key own_publisher,
+                                            state_rebuilder_config cfg);
+
+/// The use-case actor. With `monitor`, writes waiting to be applied are answered as durable
+/// (202 with their height) as soon as the primary is marked down: the consumer cannot apply
+/// them before it is back.
 registry_actor spawn_registry(caf::actor_system& sys, state_machine_actor sm,
-                              event_publisher_actor publisher);
+                              event_publisher_actor publisher,
+                              health_monitor_actor monitor = health_monitor_actor{});
 
 /// The DA layers of a coordinator: the primary always, the fallback layers when configured
 /// (null handles otherwise), with their backend kinds for reports.
@@ -107,6 +129,14 @@ health_monitor_actor spawn_health_monitor(caf::actor_system& sys, health_monitor
 struct da_router_config {
   /// Timeout of one submit to one layer.
   caf::timespan da_timeout = defaults::da_request_timeout;
+  /// With a fallback layer (an outbox): how long a write waits for the primary before it goes
+  /// to the outbox and the next layer (a late success on the primary is a duplicate that the
+  /// state machine skips). 0 = derived: `health_interval` plus
+  /// defaults::failover_latency_factor x the slowest of the last primary writes, the whole
+  /// `da_timeout` until a write has succeeded; never above `da_timeout`.
+  caf::timespan failover_deadline{0};
+  /// The health monitor's probe interval (the coordinator sets it; 0 = no derived deadline).
+  caf::timespan health_interval{0};
   /// Detached (its own thread) when it owns an outbox; false only for deterministic tests.
   bool detached = true;
 };

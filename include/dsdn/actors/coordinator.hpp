@@ -37,6 +37,14 @@ struct coordinator_config {
   da_consumer_config consumer;       // `trusted` is filled from the above
   /// When set, used as the DA backend instead of mock/sqlite (tests, benchmarks).
   std::shared_ptr<da::da_backend> backend;
+  /// Optional further clients of the same primary (a networked one): reads (consumer,
+  /// rebuild, consistency check) and health probes each get their own actor, so a submit
+  /// stuck in its client's retries delays neither, and neither delays a submit. Unset: the
+  /// `backend` actor serves them too (in-process backends answer at once).
+  std::shared_ptr<da::da_backend> read_backend;
+  std::shared_ptr<da::da_backend> probe_backend;
+  /// The same for the emergency layer's probes.
+  std::shared_ptr<da::da_backend> emergency_probe;
   /// Fallback layers (any da_backend: QuorumDA, a Celestia-protocol DA node, memory in tests).
   std::shared_ptr<da::da_backend> secondary;
   std::shared_ptr<da::da_backend> emergency;
@@ -50,6 +58,8 @@ struct coordinator_config {
   da_router_config router;
   /// Batch size, retries, retry delay, parallel publishers.
   reconciliation_config reconcile;
+  /// The startup replay, including waiting for an unreachable primary, ends within this.
+  caf::timespan rebuild_timeout = defaults::rebuild_timeout;
 };
 
 /// Why a coordinator could not start (`config`: a tunable out of range).
@@ -66,6 +76,10 @@ class coordinator {
   /// above anything DA holds from us. Blocks; call once, from a non-actor thread.
   result<bool, start_errc> rebuild_and_accept();
 
+  /// Makes a running rebuild_and_accept() fail at once (a shutdown while the primary is
+  /// unreachable). Any thread; does nothing once the rebuild is over.
+  void cancel_rebuild();
+
   /// open() + rebuild_and_accept().
   static result<std::unique_ptr<coordinator>, start_errc> start(caf::actor_system& sys,
                                                                 coordinator_config cfg);
@@ -78,7 +92,7 @@ class coordinator {
   state_machine_actor state_machine() const { return sm_; }
   event_publisher_actor publisher() const { return publisher_; }
   da_consumer_actor consumer() const { return consumer_; }
-  /// The primary DA layer.
+  /// The primary DA layer (the actor writes go through).
   da_actor da() const { return da_; }
   /// Every DA layer (null handles for unconfigured fallback layers) and their kinds.
   const da_layer_set& layers() const { return layers_; }
@@ -109,7 +123,9 @@ class coordinator {
   rebuild_report rebuild_;
   std::string da_kind_;
   da_actor da_;
+  da_actor reads_;  // the primary for reads (da_ unless read_backend is set)
   da_layer_set layers_;
+  da_layer_set probed_;  // the layers as the health monitor probes them
   health_monitor_actor monitor_;
   da_router_actor router_;
   reconciliation_engine_actor engine_;
@@ -119,6 +135,7 @@ class coordinator {
   event_publisher_actor publisher_;
   registry_actor registry_;
   state_rebuilder_actor rebuilder_;
+  caf::timespan rebuild_timeout_ = defaults::rebuild_timeout;
   bool stopped_ = false;
 };
 

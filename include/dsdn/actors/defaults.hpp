@@ -38,6 +38,10 @@ inline constexpr auto rebuild_progress_interval = 2s;
 /// Upper bound for the whole startup replay.
 inline constexpr auto rebuild_timeout =
     std::chrono::seconds(6 * 3600);  // caf::duration has no hours
+/// Backoff while the primary is unreachable at startup: doubles from min to max, until the
+/// rebuild timeout.
+inline constexpr auto rebuild_retry_min = 100ms;
+inline constexpr auto rebuild_retry_max = 5s;
 /// Grace period for flushing pending events at shutdown.
 inline constexpr auto shutdown_flush_timeout = 10s;
 
@@ -56,6 +60,11 @@ inline constexpr uint64_t health_warning_latency_ms = 2000;
 /// A routed write may try the primary, two fallback layers and the outbox: the publisher's
 /// request to the router is bounded by this many DA timeouts.
 inline constexpr int routed_write_timeout_factor = 4;
+/// The derived failover deadline of a routed primary write (da_router_config): the health
+/// interval plus this many times the slowest of the last `failover_latency_samples` primary
+/// writes (margin for a slow block without failing over a healthy primary).
+inline constexpr int failover_latency_factor = 2;
+inline constexpr size_t failover_latency_samples = 32;
 /// Outbox cap (entries and bytes) past which writes are refused (HTTP 503).
 inline constexpr size_t outbox_max_entries = 100000;
 inline constexpr uint64_t outbox_max_bytes = uint64_t{1} << 30;

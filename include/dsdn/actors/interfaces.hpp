@@ -460,7 +460,9 @@ using state_rebuilder_actor = caf::typed_actor<
     // Replays everything on DA; replies with what it found (checksum, our last cursor).
     caf::replies_to<atom::rebuild>::with<rebuild_report>,
     // Progress log timer.
-    caf::reacts_to<atom::tick>>;
+    caf::reacts_to<atom::tick>,
+    // Backoff timer: asks the primary for its head again (it was unreachable).
+    caf::reacts_to<atom::retry>>;
 
 /// The use cases: validates requests, turns them into events, answers after they applied.
 /// Also owns soft state (node runtime stats), which is telemetry, not events.
@@ -500,7 +502,10 @@ using registry_actor = caf::typed_actor<
     // Sets a node's runtime stats (node must be registered).
     caf::replies_to<atom::stats, std::string, core::node_stats>::with<bool>,
     // A node's runtime stats; error not_found when it never reported.
-    caf::replies_to<atom::stats, std::string>::with<core::node_stats>>;
+    caf::replies_to<atom::stats, std::string>::with<core::node_stats>,
+    // The health monitor's new status: a primary down answers writes still waiting to be
+    // applied (durable, so 202 with their height).
+    caf::reacts_to<atom::health, health_snapshot>>;
 
 /// Receives the health monitor's status whenever it changes (and once on subscribing).
 using da_status_listener_actor = caf::typed_actor<

@@ -62,6 +62,8 @@ struct serve_options {
   unsigned health_failure_threshold = defaults::health_failure_threshold;
   unsigned health_recovery_threshold = defaults::health_recovery_threshold;
   uint64_t health_warning_latency_ms = defaults::health_warning_latency_ms;
+  uint64_t da_failover_deadline_ms = 0;  // 0 = derived (da_router_config::failover_deadline)
+  uint64_t rebuild_timeout_ms = ms(defaults::rebuild_timeout);
   uint64_t outbox_max_entries = defaults::outbox_max_entries;
   uint64_t outbox_max_bytes = defaults::outbox_max_bytes;
   // Ours.
@@ -103,8 +105,9 @@ struct serve_plan {
 
 /// Cross-flag and content checks that CLI11 cannot express (the original's messages where it
 /// had them), then the DA layers: --da-rpc-url builds the Celestia primary; --enable-fallback
-/// with --fallback-da-type emergency builds a Celestia-protocol client for --emergency-da-url
-/// (a `da-node`, same namespace). Building a backend does no I/O.
+/// with --emergency-da-url builds a Celestia-protocol client for it (a `da-node`, same
+/// namespace): the only fallback layer with --fallback-da-type emergency, the last resort
+/// after the QuorumDA with quorum. Building a backend does no I/O.
 result<serve_plan, serve_config_errc> plan_serve(const serve_options& opt);
 
 /// The DA part of plan_serve: the primary (Celestia when --da-rpc-url is set and --mock-da is

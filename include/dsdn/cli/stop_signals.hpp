@@ -2,6 +2,8 @@
 // SIGINT/SIGTERM for long-running commands (`serve`, `da-node serve`): blocked before any
 // thread exists so that every thread inherits the mask and only wait() sees them.
 
+#include <chrono>
+
 namespace dsdn::cli {
 
 /// Construct it first thing in the command, before any thread is started.
@@ -15,6 +17,9 @@ class stop_signals {
 
   /// Blocks until SIGINT or SIGTERM arrives; returns its name ("SIGINT" or "SIGTERM").
   const char* wait() const;
+
+  /// As wait(), but gives up after `timeout` and returns nullptr.
+  const char* wait_for(std::chrono::milliseconds timeout) const;
 };
 
 }  // namespace dsdn::cli
